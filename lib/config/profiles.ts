@@ -1,0 +1,71 @@
+/**
+ * Every tunable number of the study, one profile per use. A notebook names its profile in
+ * one cell (`loadProfile(process.env.STUDY_PROFILE ?? 'laptop')`); nothing else in `lib/`
+ * holds a study setting of its own.
+ */
+
+export type LossName = 'bce-dice' | 'focal';
+
+export interface Profile {
+  name: ProfileName;
+  /** Network input, rows x columns; the paper resizes to 704 wide, 352 high. */
+  height: number;
+  width: number;
+  /** Cross-validation folds over center A's training images; one model per fold. */
+  folds: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** U-Net: filters of the first level, doubled at each level down; levels below the input. */
+  baseFilters: number;
+  depth: number;
+  loss: LossName;
+  /** Binary focal loss weights (Lin et al. 2017): alpha for the lesion class, gamma focus. */
+  focalAlpha: number;
+  focalGamma: number;
+  /** Share of each center held out as its test set, drawn once with `seed`. */
+  testFraction: number;
+  /** Upper bound on training images per fold (all when undefined); keeps CI short. */
+  maxTrainImages?: number;
+  /** Random flips and shifts during training (the geometric augmentation). */
+  augment: boolean;
+  seed: number;
+}
+
+export type ProfileName = 'paper' | 'laptop' | 'smoke';
+
+const shared = {
+  batchSize: 4,
+  learningRate: 0.002,
+  loss: 'bce-dice' as LossName,
+  focalAlpha: 0.25,
+  focalGamma: 2,
+  testFraction: 0.2,
+  augment: true,
+  seed: 20210513,
+};
+
+export const profiles: Record<ProfileName, Profile> = {
+  /** As published: 704x352 input, 5 folds, 200 epochs. Practical on a GPU only. */
+  paper: { ...shared, name: 'paper', height: 352, width: 704, folds: 5, epochs: 200,
+    baseFilters: 16, depth: 4 },
+  /** What a 2-core machine finishes in well under an hour on the wasm backend. */
+  laptop: { ...shared, name: 'laptop', height: 176, width: 352, folds: 5, epochs: 8,
+    baseFilters: 8, depth: 4 },
+  /** What CI finishes in minutes: tiny input, two folds, two epochs, few images. */
+  smoke: { ...shared, name: 'smoke', height: 64, width: 128, folds: 2, epochs: 2,
+    baseFilters: 4, depth: 3, maxTrainImages: 16 },
+};
+
+/**
+ * The profile of that name.
+ * @throws Error naming the known profiles when `name` is none of them.
+ * @example loadProfile('smoke').epochs // 2
+ */
+export function loadProfile(name: string): Profile {
+  if (!(name in profiles)) {
+    const known = Object.keys(profiles).join(', ');
+    throw new Error(`Unknown profile '${name}': expected one of ${known} (STUDY_PROFILE).`);
+  }
+  return { ...profiles[name as ProfileName] };
+}
