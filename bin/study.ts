@@ -1,0 +1,111 @@
+/**
+ * The main job: executes every notebook headless with nbconvert and the tslab kernel in one
+ * profile and writes `reports/<notebook>.html`. A failing cell fails the job, and a report
+ * is replaced only by a complete new one.
+ *
+ *   npm run study -- [--profile smoke|laptop|paper] [--only 01] [--reports DIR]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { loadProfile } from '../lib/config/profiles.js';
+import { projectRoot } from '../lib/data/paths.js';
+import { writeFileAtomic } from '../lib/util/atomic.js';
+
+const usage = `usage: npm run study -- [--profile smoke|laptop|paper] [--only PREFIX] [--reports DIR]
+  --profile   study profile (default: laptop, or STUDY_PROFILE)
+  --only      run only the notebooks whose file name starts with PREFIX (e.g. 01)
+  --reports   folder for the HTML reports (default: reports/)`;
+
+interface Options { profile: string; only?: string; reports: string }
+
+function parseArguments(argv: string[], root: string): Options {
+  const options: Options = {
+    profile: process.env.STUDY_PROFILE ?? 'laptop',
+    reports: join(root, 'reports'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === '--help' || flag === '-h') {
+      console.log(usage);
+      process.exit(0);
+    }
+    if (!['--profile', '--only', '--reports'].includes(flag) || value === undefined) {
+      console.error(`study: unexpected argument '${flag}'\n${usage}`);
+      process.exit(2);
+    }
+    if (flag === '--profile') options.profile = value;
+    if (flag === '--only') options.only = value;
+    if (flag === '--reports') options.reports = value;
+    i++;
+  }
+  loadProfile(options.profile);
+  return options;
+}
+
+/** Runs one notebook; returns the HTML, or throws with the failing cell's error. */
+function executeNotebook(root: string, notebook: string, profile: string): string {
+  const scratch = mkdtempSync(join(tmpdir(), 'study-'));
+  try {
+    const result = spawnSync('/usr/bin/jupyter', [
+      'nbconvert', '--to', 'html', '--execute',
+      '--ExecutePreprocessor.timeout=-1', '--ExecutePreprocessor.kernel_name=tslab',
+      '--output-dir', scratch, notebook,
+    ], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, STUDY_PROFILE: profile, STUDY_PROGRESS: 'lines',
+        JUPYTER_PATH: join(root, '.jupyter', 'share', 'jupyter') },
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (result.error) {
+      throw new Error(`cannot start /usr/bin/jupyter (${result.error.message}): ` +
+        'run environment/setup.sh first');
+    }
+    if (result.status !== 0) {
+      const tail = result.stderr.split('\n').slice(-40).join('\n');
+      throw new Error(`${basename(notebook)} failed (nbconvert exit ${result.status}):\n${tail}`);
+    }
+    const html = join(scratch, basename(notebook).replace(/\.ipynb$/, '.html'));
+    return readFileSync(html, 'utf8');
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const root = projectRoot();
+  const options = parseArguments(process.argv.slice(2), root);
+  if (!existsSync(join(root, '.jupyter'))) {
+    console.error('study: the tslab kernel is not registered: run environment/setup.sh first');
+    process.exit(1);
+  }
+  const notebooks = readdirSync(join(root, 'notebooks'))
+    .filter((name) => name.endsWith('.ipynb'))
+    .filter((name) => options.only === undefined || name.startsWith(options.only))
+    .sort();
+  if (notebooks.length === 0) {
+    console.error(`study: no notebook matches '${options.only}' in notebooks/`);
+    process.exit(2);
+  }
+
+  for (const name of notebooks) {
+    const started = Date.now();
+    console.log(`study: ${name} (profile ${options.profile}) ...`);
+    try {
+      const html = executeNotebook(root, join(root, 'notebooks', name), options.profile);
+      const report = join(options.reports, name.replace(/\.ipynb$/, '.html'));
+      writeFileAtomic(report, html);
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      console.log(`study: wrote ${report} in ${seconds} s`);
+    } catch (error) {
+      console.error(`study: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
+}
+
+main();

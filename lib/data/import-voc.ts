@@ -1,0 +1,94 @@
+/**
+ * Center B importer: radiographs in `images/` (JPEG) and Pascal VOC box annotations in
+ * `annotations/` (the CariesXrays layout). Each box is one lesion; its pixel mask is the
+ * filled box (see BOX_MASK_NOTE).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { imageSize } from './decode.js';
+import type { Center, ImportedRecord } from './manifest.js';
+import { pairFiles } from './pairs.js';
+import { boxesToMask, parseVoc, validateBox, type VocAnnotation } from './voc.js';
+
+export { boxesToMask, parseVoc, validateBox };
+export type { VocAnnotation, VocBox, VocObject } from './voc.js';
+
+/** One sentence for reports that show center B's pixel-level results. */
+export const BOX_MASK_NOTE =
+  "Center B's masks are filled bounding boxes, which over-cover the lesions; healthy pixels " +
+  'inside a box count as lesion, so pixel-level sensitivity and Dice on center B are biased ' +
+  'low and PPV biased high, and only lesion-level counts compare fairly with center A.';
+
+/**
+ * Parses a VOC annotation and checks it against its image: the size must match the image's
+ * header and every box must lie inside the image with non-zero area.
+ * @param xml the annotation's text
+ * @param file the annotation's path, for error messages
+ * @param size the image's width and height (from its header)
+ * @param imagePath the image's path, for error messages
+ * @returns the parsed annotation
+ * @throws Error naming the annotation file for a size mismatch, a missing field or a bad box
+ * @example readBoxes(xml, 'annotations/000420.xml', { width: 2648, height: 1280 }, imagePath)
+ */
+export function readBoxes(xml: string, file: string, size: { width: number; height: number },
+  imagePath: string): VocAnnotation {
+  const annotation = parseVoc(xml, file);
+  if (annotation.width !== size.width || annotation.height !== size.height) {
+    throw new Error(`${file}: field 'size' says ${annotation.width}x${annotation.height}, ` +
+      `expected the size of its image ${imagePath}, ${size.width}x${size.height}`);
+  }
+  annotation.objects.forEach((object, index) => {
+    validateBox(object.box, size.width, size.height, `${file} object[${index}]`);
+  });
+  return annotation;
+}
+
+/**
+ * The lesion mask of a box-labelled image: its boxes filled, at the image's full size.
+ * @param xml the annotation's text
+ * @param file the annotation's path, for error messages
+ * @param size the image's width and height
+ * @param imagePath the image's path, for error messages
+ * @returns row-major 0/1 pixels, width * height
+ * @throws Error as readBoxes
+ * @example const mask = boxMask(xml, record.labelPath, record, record.imagePath)
+ */
+export function boxMask(xml: string, file: string, size: { width: number; height: number },
+  imagePath: string): Uint8Array {
+  const annotation = readBoxes(xml, file, size, imagePath);
+  return boxesToMask(annotation.objects.map((object) => object.box), size.width, size.height);
+}
+
+/**
+ * One record per image of a box-labelled center (split still undecided).
+ * NOTE: every object counts as a lesion whatever its class name (the sample has only 'Decay').
+ * @param folder the center's folder, holding `images/` (JPEG or PNG) and `annotations/` (XML)
+ * @param center the center's letter, prefixed to each id ('B' gives 'B-000420')
+ * @returns records in id order, labelSource 'boxes', lesionCount = number of boxes
+ * @throws Error naming the file for an image without annotation (or the reverse), an
+ *   unreadable image header, a size mismatch, a box outside the image or with zero area
+ * @example const records = await importVocCenter('/data/cariesxrays', 'B')
+ */
+export async function importVocCenter(folder: string, center: Center):
+  Promise<ImportedRecord[]> {
+  const pairs = pairFiles(join(folder, 'images'), ['.jpg', '.jpeg', '.png'],
+    join(folder, 'annotations'), ['.xml']);
+  const records: ImportedRecord[] = [];
+  for (const pair of pairs) {
+    const size = await imageSize(pair.imagePath);
+    const xml = readFileSync(pair.labelPath, 'utf8');
+    const annotation = readBoxes(xml, pair.labelPath, size, pair.imagePath);
+    records.push({
+      id: `${center}-${pair.stem}`,
+      center,
+      imagePath: pair.imagePath,
+      labelPath: pair.labelPath,
+      labelSource: 'boxes',
+      lesionCount: annotation.objects.length,
+      width: size.width,
+      height: size.height,
+    });
+  }
+  return records;
+}

@@ -1,0 +1,68 @@
+/**
+ * Pairs each image with its label file by file name stem (`1008.png` with `1008.png`,
+ * `000420.jpg` with `000420.xml`). An unpaired file on either side is an error: silently
+ * dropping it would change the study's sample without anyone noticing.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+
+/** One image and its label, both absolute paths; `stem` is the shared file name stem. */
+export interface FilePair {
+  stem: string;
+  imagePath: string;
+  labelPath: string;
+}
+
+function filesByStem(folder: string, extensions: readonly string[]): Map<string, string> {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new Error(`Folder ${folder} does not exist; expected files ending in ` +
+      `${extensions.join(' or ')}`);
+  }
+  const byStem = new Map<string, string>();
+  for (const name of readdirSync(folder).sort()) {
+    const extension = extname(name).toLowerCase();
+    if (name.startsWith('.') || !extensions.includes(extension)) continue;
+    const stem = name.slice(0, name.length - extension.length);
+    const earlier = byStem.get(stem);
+    if (earlier) {
+      throw new Error(`Two files with stem '${stem}' in ${folder}: ${earlier} and ${name}`);
+    }
+    byStem.set(stem, name);
+  }
+  return byStem;
+}
+
+/**
+ * Pairs the files of `imageFolder` with those of `labelFolder` by stem, in stem order.
+ * Hidden files and files with other extensions are ignored.
+ * @param imageFolder folder of images
+ * @param imageExtensions lower-case extensions with the dot, e.g. ['.png']
+ * @param labelFolder folder of labels
+ * @param labelExtensions lower-case extensions with the dot, e.g. ['.xml']
+ * @returns the pairs, sorted by stem
+ * @throws Error naming the first image without label or label without image, a missing
+ *   folder, or two files sharing a stem
+ * @example pairFiles('dc1000/images', ['.png'], 'dc1000/masks', ['.png'])
+ */
+export function pairFiles(imageFolder: string, imageExtensions: readonly string[],
+  labelFolder: string, labelExtensions: readonly string[]): FilePair[] {
+  const images = filesByStem(resolve(imageFolder), imageExtensions);
+  const labels = filesByStem(resolve(labelFolder), labelExtensions);
+  for (const [stem, name] of labels) {
+    if (!images.has(stem)) {
+      throw new Error(`Label ${join(resolve(labelFolder), name)} has no image ` +
+        `${stem}{${imageExtensions.join(',')}} in ${resolve(imageFolder)}`);
+    }
+  }
+  const pairs: FilePair[] = [];
+  for (const [stem, name] of images) {
+    const label = labels.get(stem);
+    if (!label) {
+      throw new Error(`Image ${join(resolve(imageFolder), name)} has no label ` +
+        `${stem}{${labelExtensions.join(',')}} in ${resolve(labelFolder)}`);
+    }
+    pairs.push({ stem, imagePath: join(resolve(imageFolder), name),
+      labelPath: join(resolve(labelFolder), label) });
+  }
+  return pairs.sort((a, b) => (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0));
+}
