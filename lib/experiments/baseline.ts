@@ -17,18 +17,19 @@ export interface FoldResult {
 }
 
 export interface BaselineOptions {
-  manifest: Manifest;
-  profile: Profile;
   log?: (line: string) => void;
 }
 
 /**
  * Experiment 1 of the study: one U-Net per cross-validation fold of center A's training
  * images, each evaluated on the held-out test images of center A and of center B.
- * @example const folds = await runBaseline({ manifest, profile: loadProfile('smoke') })
+ * NOTE: positional arguments on purpose: tslab drops a previous cell's variable used in a
+ * shorthand property (`{ manifest }`), so notebooks pass them one by one.
+ * @example const folds = await runBaseline(manifest, loadProfile('smoke'))
  */
-export async function runBaseline(options: BaselineOptions): Promise<FoldResult[]> {
-  const { manifest, profile } = options;
+export async function runBaseline(
+  manifest: Manifest, profile: Profile, options: BaselineOptions = {},
+): Promise<FoldResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const size = { height: profile.height, width: profile.width };
   const load = (center: Center, split: 'train' | 'test'): Promise<Sample[]> =>

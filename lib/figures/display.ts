@@ -1,17 +1,16 @@
 import * as tslab from 'tslab';
 
 /**
- * Shows HTML in the notebook's output. Outside a tslab kernel (tests, scripts) there is no
- * output area, so the HTML is returned unshown.
+ * Shows HTML in the notebook's output; a no-op outside a tslab kernel (tests, scripts).
+ * Returns nothing, so that a call ending a cell does not also print the HTML as text.
  * @example show('<b>done</b>')
  */
-export function show(html: string): string {
+export function show(html: string): void {
   try {
     tslab.display.html(html);
   } catch {
-    // Not inside a kernel: the caller keeps the returned HTML.
+    // Not inside a kernel: there is no output area.
   }
-  return html;
 }
 
 /** Shows Markdown in the notebook's output (a no-op outside a kernel). */
