@@ -45,31 +45,33 @@ function parseArguments(argv: string[], root: string): Options {
   return options;
 }
 
-/** Runs one notebook; returns the HTML, or throws with the failing cell's error. */
+/**
+ * Runs one notebook through environment/execute_notebook.py (Debian's Python, where Jupyter
+ * lives), echoing the kernel's output live; returns the report's HTML, or throws with the
+ * failing cell and its error.
+ */
 function executeNotebook(root: string, notebook: string, profile: string): string {
   const scratch = mkdtempSync(join(tmpdir(), 'study-'));
+  const html = join(scratch, 'report.html');
   try {
-    const result = spawnSync('/usr/bin/jupyter', [
-      'nbconvert', '--to', 'html', '--execute',
-      '--ExecutePreprocessor.timeout=-1', '--ExecutePreprocessor.kernel_name=tslab',
-      '--output-dir', scratch, notebook,
-    ], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'pipe'],
-      env: { ...process.env, STUDY_PROFILE: profile, STUDY_PROGRESS: 'lines',
-        JUPYTER_PATH: join(root, '.jupyter', 'share', 'jupyter') },
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    const result = spawnSync('/usr/bin/python3',
+      [join(root, 'environment', 'execute_notebook.py'), notebook, html], {
+        cwd: root,
+        stdio: ['ignore', 'inherit', 'pipe'],
+        env: { ...process.env, STUDY_PROFILE: profile,
+          STUDY_PROGRESS: process.stdout.isTTY ? (process.env.STUDY_PROGRESS ?? 'bar') : 'lines',
+          JUPYTER_PATH: join(root, '.jupyter', 'share', 'jupyter') },
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
     if (result.error) {
-      throw new Error(`cannot start /usr/bin/jupyter (${result.error.message}): ` +
+      throw new Error(`cannot start /usr/bin/python3 (${result.error.message}): ` +
         'run environment/setup.sh first');
     }
     if (result.status !== 0) {
-      const tail = result.stderr.split('\n').slice(-40).join('\n');
-      throw new Error(`${basename(notebook)} failed (nbconvert exit ${result.status}):\n${tail}`);
+      const tail = result.stderr.split('\n').slice(-60).join('\n');
+      throw new Error(`${basename(notebook)} failed (exit ${result.status}):\n${tail}`);
     }
-    const html = join(scratch, basename(notebook).replace(/\.ipynb$/, '.html'));
     return readFileSync(html, 'utf8');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
