@@ -4,6 +4,8 @@
  * holds a study setting of its own.
  */
 
+import type { EfficientNetVariant } from '../model/efficientnet-blocks.js';
+
 export type LossName = 'bce-dice' | 'focal';
 
 export interface Profile {
@@ -16,9 +18,17 @@ export interface Profile {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * 'unet' is the plain convolutional U-Net (baseFilters, depth, batchNorm); 'efficientnet-unet'
+   * puts an EfficientNet encoder (`encoder`, B5 as published, B0 for CPUs) under the decoder.
+   */
+  architecture: 'unet' | 'efficientnet-unet';
+  encoder?: EfficientNetVariant;
   /** U-Net: filters of the first level, doubled at each level down; levels below the input. */
   baseFilters: number;
   depth: number;
+  /** Batch normalization after each 3x3 convolution (needed to train at lr 0.002). */
+  batchNorm: boolean;
   loss: LossName;
   /** Binary focal loss weights (Lin et al. 2017): alpha for the lesion class, gamma focus. */
   focalAlpha: number;
@@ -35,6 +45,8 @@ export interface Profile {
 export type ProfileName = 'paper' | 'laptop' | 'smoke';
 
 const shared = {
+  architecture: 'unet' as const,
+  batchNorm: true,
   batchSize: 4,
   learningRate: 0.002,
   loss: 'bce-dice' as LossName,

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Profile } from '../config/profiles.js';
 import { binarize, confusionCounts } from '../evaluation/confusion.js';
 import { reduceScores } from '../evaluation/metrics.js';
-import { buildUnet } from '../model/unet.js';
+import { buildModel, modelSpecOf } from '../model/build.js';
 import { seededRandom, shuffled } from '../util/random.js';
 import { augmentBatch } from './augment.js';
 import { lossFor } from './losses.js';
@@ -83,8 +83,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
     epochs, stepsPerEpoch, log, bar: silent ? false : undefined,
   });
 
-  const model = buildUnet({ height, width, baseFilters: profile.baseFilters,
-    depth: profile.depth, seed });
+  const model = buildModel(modelSpecOf(profile), { height, width, seed });
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const optimizer = tf.train.adam(profile.learningRate);
   const loss = lossFor(profile);
