@@ -1,14 +1,13 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 import { registerCpuTrainingKernels } from './cpu-kernels.js';
+import { type GpuBackendName, type GpuRuntime, systemRuntime } from './gpu-runtime.js';
+import { startGpuBackend } from './gpu-start.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 /** The TensorFlow.js backends a study run can train on. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** The backend that runs, and why that one. */
 export interface BackendChoice {
@@ -16,52 +15,26 @@ export interface BackendChoice {
   reason: string;
 }
 
-const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
-const REQUESTS = ['tensorflow', 'wasm', 'cpu', 'auto'] as const;
+export interface ChooseBackendOptions {
+  /** 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' | 'auto' (case-insensitive); else STUDY_BACKEND. */
+  requested?: string;
+  /**
+   * With 'webgpu' requested: use Dawn's OpenGL ES backend and accept a software adapter
+   * (Mesa llvmpipe), to check the WebGPU code path on a machine without a GPU. Never in auto.
+   */
+  webgpuSoftware?: boolean;
+  /** What the machine offers; the real one by default. Tests pass a simulated one. */
+  runtime?: GpuRuntime;
+}
+
+const REQUESTS = ['tensorflow', 'webgpu', 'wasm', 'cpu', 'auto'] as const;
 type Request = (typeof REQUESTS)[number];
 
+/** How each GPU backend is named in reasons and errors. */
+const GPU_LABEL: Record<GpuBackendName, string> = { tensorflow: 'CUDA', webgpu: 'WebGPU' };
+
 /** What the last call settled, so that a repeated call neither switches nor prints again. */
-let settled: { request: Request; choice: BackendChoice } | undefined;
-
-/** The object tfjs-node(-gpu) registers as the 'tensorflow' backend exposes these flags. */
-interface NodeBackendFlags {
-  isGPUPackage?: boolean;
-  isUsingGpuDevice?: boolean;
-}
-
-/**
- * Loads the CUDA backend and makes it the active one.
- * NOTE: the package is found from the working directory's node_modules (createRequire on
- * <cwd>/package.json), which works the same from tsx (ESM) and from tslab's CommonJS build;
- * a notebook started in notebooks/ still finds the project's node_modules one level up.
- * @returns why it runs; throws naming what is missing otherwise.
- */
-async function startTensorflowGpu(): Promise<string> {
-  const requireFromProject = createRequire(path.join(process.cwd(), 'package.json'));
-  try {
-    requireFromProject(GPU_PACKAGE);
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(GPU_PACKAGE)) {
-      throw new Error(`${GPU_PACKAGE} is not installed (npm install ${GPU_PACKAGE}@4.22.0)`);
-    }
-    throw new Error(
-      `${GPU_PACKAGE} is installed but failed to load; it needs the CUDA 11.2 and cuDNN 8.1 ` +
-        `libraries (libcudart.so.11.0, libcudnn.so.8) on the library path: ${err.message}`,
-    );
-  }
-  if (!(await tf.setBackend('tensorflow'))) {
-    throw new Error(`${GPU_PACKAGE} loaded but the 'tensorflow' backend failed to start`);
-  }
-  const flags = tf.backend() as unknown as NodeBackendFlags;
-  if (flags.isGPUPackage !== true || flags.isUsingGpuDevice !== true) {
-    throw new Error(
-      `${GPU_PACKAGE} loaded but TensorFlow sees no CUDA GPU (check the NVIDIA driver and ` +
-        'the CUDA 11.2 / cuDNN 8.1 libraries); refusing to train on its CPU silently',
-    );
-  }
-  return 'CUDA GPU via ' + GPU_PACKAGE;
-}
+let settled: { key: string; choice: BackendChoice } | undefined;
 
 async function startWasm(): Promise<string> {
   registerWasmTrainingKernels();
@@ -90,27 +63,41 @@ function parseRequest(requested: string | undefined, source: string): Request {
   return request as Request;
 }
 
-async function choose(request: Request): Promise<BackendChoice> {
-  if (request === 'tensorflow') {
-    try {
-      return { name: 'tensorflow', reason: 'requested: ' + (await startTensorflowGpu()) };
-    } catch (error) {
-      throw new Error(
-        `lib/compute/backend.ts: backend 'tensorflow' (CUDA) was requested but cannot run: ` +
-          (error as Error).message,
-      );
-    }
+/** Puts the previous backend back when a failed GPU start had already switched away. */
+async function restoreBackend(previous: string): Promise<void> {
+  if (previous !== '' && tf.getBackend() !== previous) await tf.setBackend(previous);
+}
+
+async function requestGpu(runtime: GpuRuntime, backend: GpuBackendName, software: boolean):
+  Promise<BackendChoice> {
+  const previous = tf.getBackend() ?? '';
+  const result = await startGpuBackend(runtime, { backend, mode: 'requested', software });
+  if (result.started) return { name: backend, reason: 'requested: ' + result.detail };
+  await restoreBackend(previous);
+  throw new Error(`lib/compute/backend.ts: backend '${backend}' (${GPU_LABEL[backend]}) was ` +
+    `requested but cannot run: ${result.problem}`);
+}
+
+async function choose(request: Request, runtime: GpuRuntime, software: boolean):
+  Promise<BackendChoice> {
+  if (request === 'tensorflow' || request === 'webgpu') {
+    return requestGpu(runtime, request, software);
   }
   if (request === 'wasm') return { name: 'wasm', reason: 'requested: ' + (await startWasm()) };
   if (request === 'cpu') return { name: 'cpu', reason: 'requested: ' + (await startCpu()) };
 
-  let gpuProblem: string;
-  try {
-    return { name: 'tensorflow', reason: 'auto: ' + (await startTensorflowGpu()) };
-  } catch (error) {
-    gpuProblem = (error as Error).message;
+  const previous = tf.getBackend() ?? '';
+  const problems: string[] = [];
+  for (const backend of ['tensorflow', 'webgpu'] as const) {
+    const result = await startGpuBackend(runtime, { backend, mode: 'auto' });
+    if (result.started) {
+      const skipped = problems.map((problem) => `${problem}; `).join('');
+      return { name: backend, reason: `auto: ${skipped}using ${result.detail}` };
+    }
+    await restoreBackend(previous);
+    problems.push(`${GPU_LABEL[backend]} backend unavailable (${result.problem})`);
   }
-  const why = `auto: CUDA backend unavailable: ${gpuProblem}`;
+  const why = 'auto: ' + problems.join('; ');
   try {
     return { name: 'wasm', reason: `${why}; using ${await startWasm()}` };
   } catch (error) {
@@ -122,28 +109,33 @@ async function choose(request: Request): Promise<BackendChoice> {
 /**
  * Picks and starts the TensorFlow.js backend for training, and prints one line saying which
  * and why. Order: an explicit request, else env STUDY_BACKEND, else 'auto', which tries the
- * CUDA backend (optional package @tensorflow/tfjs-node-gpu), then wasm (with the training
- * kernels it lacks registered), then cpu.
- * @param options.requested 'tensorflow' | 'wasm' | 'cpu' | 'auto' (case-insensitive).
- * @returns the backend now active and the reason. A second call with the same request
- *   returns the same choice without switching or printing again.
- * @throws Error when the request is not one of the valid names (they are listed), or when
- *   'tensorflow' is requested and cannot run (naming the missing package or CUDA libraries):
- *   a GPU request never falls back to the CPU silently.
+ * CUDA backend (optional package @tensorflow/tfjs-node-gpu; only when the NVIDIA driver's
+ * libcuda.so.1 is found), then WebGPU (optional packages webgpu and
+ * @tensorflow/tfjs-backend-webgpu; only with a Vulkan loader and a GPU adapter, never a
+ * software one), then wasm (with the training kernels it lacks registered), then cpu.
+ * @param options.requested the backend or 'auto'; options.webgpuSoftware, options.runtime.
+ * @returns the backend now active and the reason (for WebGPU, the adapter). A second call
+ *   with the same request returns the same choice without switching or printing again.
+ * @throws Error when the request is not one of the valid names (they are listed), or when a
+ *   GPU backend is requested and cannot run: the message lists every missing piece (package
+ *   and its npm install line, libvulkan.so.1, GPU adapter, libcuda.so.1, CUDA 11.2 / cuDNN
+ *   8.1 libraries); a GPU request never falls back to the CPU silently.
  * @example const { name } = await chooseBackend(); // prints "backend: wasm (auto: ...)"
  */
-export async function chooseBackend(options: { requested?: string } = {}): Promise<BackendChoice> {
+export async function chooseBackend(options: ChooseBackendOptions = {}): Promise<BackendChoice> {
   const request =
     options.requested !== undefined
       ? parseRequest(options.requested, 'options.requested')
       : parseRequest(process.env.STUDY_BACKEND, 'env STUDY_BACKEND');
-  if (settled !== undefined && settled.request === request &&
-    tf.getBackend() === settled.choice.name) {
+  const software = options.webgpuSoftware === true;
+  // A simulated runtime's choice is never remembered: the next real call must look again.
+  const key = options.runtime === undefined ? `${request} ${software}` : undefined;
+  if (key !== undefined && settled?.key === key && tf.getBackend() === settled.choice.name) {
     return settled.choice;
   }
 
-  const choice = await choose(request);
-  settled = { request, choice };
+  const choice = await choose(request, options.runtime ?? systemRuntime, software);
+  settled = key === undefined ? undefined : { key, choice };
   console.log(`backend: ${choice.name} (${choice.reason})`);
   return choice;
 }
