@@ -2,69 +2,21 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 
 import { registerCpuTrainingKernels } from '../lib/compute/cpu-kernels.js';
+import { PATCH_BLOCK_FLOATS } from '../lib/compute/conv-filter-grad-wasm.js';
+import { installKernel } from '../lib/compute/kernel-plumbing.js';
 import { registerWasmTrainingKernels } from '../lib/compute/wasm-kernels.js';
-import { seededRandom } from '../lib/util/random.js';
+import { buildUnet } from '../lib/model/unet.js';
+import { bceDiceLoss } from '../lib/training/losses.js';
+import {
+  assertClose, onBothBackends, randomValues, useTrainingKernels,
+} from './backend-parity.js';
 
 type Shape4D = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
-/** Values in [-1, 1) from a fixed seed, so both backends see identical inputs. */
-function randomValues(shape: number[], seed: number): Float32Array {
-  const rand = seededRandom(seed);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * rand() - 1);
-}
-
-/** Largest absolute difference over the largest reference magnitude. */
-function relativeError(reference: ArrayLike<number>, actual: ArrayLike<number>): number {
-  assert.equal(actual.length, reference.length, 'result sizes differ');
-  let difference = 0;
-  let scale = 0;
-  for (let i = 0; i < reference.length; i++) {
-    difference = Math.max(difference, Math.abs(reference[i] - actual[i]));
-    scale = Math.max(scale, Math.abs(reference[i]));
-  }
-  return scale === 0 ? difference : difference / scale;
-}
-
-/** Tensors and backend buffers: a composed kernel leaking an intermediate shows in the latter. */
-function allocations(): [number, number] {
-  return [tf.memory().numTensors, tf.engine().backend.numDataIds()];
-}
-
-/**
- * Runs `compute` on cpu (the reference) and then on wasm; returns both flattened results
- * and asserts the wasm run left no tensor or buffer behind.
- */
-async function onBothBackends(compute: () => tf.Tensor[]): Promise<Float32Array[][]> {
-  const results: Float32Array[][] = [];
-  for (const backendName of ['cpu', 'wasm']) {
-    await tf.setBackend(backendName);
-    const before = allocations();
-    const outputs = tf.tidy(compute);
-    results.push(outputs.map((t) => t.dataSync() as Float32Array));
-    tf.dispose(outputs);
-    assert.deepEqual(allocations(), before, `${backendName}: tensors or buffers leaked`);
-  }
-  return results;
-}
-
-function assertClose(results: Float32Array[][], label: string): void {
-  const [reference, actual] = results;
-  reference.forEach((values, i) => {
-    const error = relativeError(values, actual[i]);
-    assert.ok(error < 1e-4, `${label}, output ${i}: relative error ${error}`);
-  });
-}
-
-before(async () => {
-  registerWasmTrainingKernels();
-  registerCpuTrainingKernels();
-  await tf.setBackend('wasm');
-  await tf.ready();
-});
+before(useTrainingKernels);
 
 interface ConvCase {
   batch: number; height: number; width: number; inChannels: number; outChannels: number;
@@ -240,10 +192,68 @@ describe('a tiny U-Net trains on wasm as on cpu', () => {
   });
 });
 
+describe('Conv2DBackpropFilter over several blocks of patches', () => {
+  test('x 2x96x200x24, filter 3x3x24x2: two blocks, summed', async () => {
+    // 216 patch rows x 200 columns per output row: 192 output rows do not fit one block.
+    assert.ok(216 * 200 * 192 > PATCH_BLOCK_FLOATS, 'the case must span several blocks');
+    const xShape = [2, 96, 200, 24];
+    const dyShape = [2, 96, 200, 2];
+    const results = await onBothBackends(() => [
+      tf.engine().runKernel('Conv2DBackpropFilter', {
+        x: tf.tensor(randomValues(xShape, 5), xShape),
+        dy: tf.tensor(randomValues(dyShape, 6), dyShape),
+      }, { strides: 1, pad: 'same', filterShape: [3, 3, 24, 2], dataFormat: 'NHWC' }) as tf.Tensor,
+    ]);
+    assertClose(results, 'blocked filter gradient');
+  });
+});
+
+describe('the U-Net of lib/model/unet.ts trains on wasm as on cpu', () => {
+  for (const batchNorm of [false, true]) {
+    test(`batch norm ${batchNorm}: loss and every weight's gradient within 1e-4 (16x32)`,
+      async () => {
+        const imageShape = [2, 16, 32, 1];
+        const results = await onBothBackends(() => {
+          const model = buildUnet({ height: 16, width: 32, baseFilters: 3, depth: 2, seed: 4,
+            batchNorm });
+          const image = tf.tensor(randomValues(imageShape, 8), imageShape);
+          const mask = tf.cast(tf.greater(tf.tensor(randomValues(imageShape, 9), imageShape),
+            0.6), 'float32');
+          const loss = () =>
+            bceDiceLoss(mask, model.apply(image, { training: true }) as tf.Tensor);
+          const { value, grads } = tf.variableGrads(loss);
+          const outputs = [value, ...Object.values(grads)];
+          model.dispose();
+          return outputs;
+        });
+        // 11 convolutions and 2 transposed ones, each a kernel and a bias; with batch norm
+        // the 10 3x3 convolutions lose their bias and each gains a gamma and a beta.
+        assert.equal(results[0].length, 1 + 2 * 13 + (batchNorm ? 10 : 0));
+        assertClose(results, `U-Net (batch norm ${batchNorm}) loss and gradients`);
+      });
+  }
+});
+
 test('registerWasmTrainingKernels is idempotent', () => {
-  const kernels = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'];
+  const kernels = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Concat',
+    'Slice', 'SplitV', 'Sum', 'Mean', 'Tile', 'Add', 'Multiply', 'Identity',
+    'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
   const installed = kernels.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
   registerWasmTrainingKernels();
   registerCpuTrainingKernels();
   assert.deepEqual(kernels.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), installed);
+});
+
+test('a replaced native kernel keeps its setup function (its wasm bindings)', () => {
+  // These three native kernels bind their wasm functions in setupFunc.
+  for (const name of ['Conv2DBackpropInput', 'MaxPoolGrad', 'Sum']) {
+    assert.equal(typeof tf.getKernel(name, 'wasm')?.setupFunc, 'function', name);
+  }
+  const setupFunc = () => {};
+  tf.registerKernel({ kernelName: 'TestOnly', backendName: 'test-backend', setupFunc,
+    kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' }) });
+  installKernel('TestOnly', 'test-backend',
+    () => () => ({ dataId: {}, shape: [], dtype: 'int32' }));
+  assert.equal(tf.getKernel('TestOnly', 'test-backend')?.setupFunc, setupFunc);
+  tf.unregisterKernel('TestOnly', 'test-backend');
 });

@@ -72,7 +72,9 @@ async function requestGpu(runtime: GpuRuntime, backend: GpuBackendName, software
   Promise<BackendChoice> {
   const previous = tf.getBackend() ?? '';
   const result = await startGpuBackend(runtime, { backend, mode: 'requested', software });
-  if (result.started) return { name: backend, reason: 'requested: ' + result.detail };
+  // `=== true`, not truthiness: tslab compiles without strictNullChecks, where only a literal
+  // comparison narrows the union.
+  if (result.started === true) return { name: backend, reason: 'requested: ' + result.detail };
   await restoreBackend(previous);
   throw new Error(`lib/compute/backend.ts: backend '${backend}' (${GPU_LABEL[backend]}) was ` +
     `requested but cannot run: ${result.problem}`);
@@ -90,7 +92,7 @@ async function choose(request: Request, runtime: GpuRuntime, software: boolean):
   const problems: string[] = [];
   for (const backend of ['tensorflow', 'webgpu'] as const) {
     const result = await startGpuBackend(runtime, { backend, mode: 'auto' });
-    if (result.started) {
+    if (result.started === true) {
       const skipped = problems.map((problem) => `${problem}; `).join('');
       return { name: backend, reason: `auto: ${skipped}using ${result.detail}` };
     }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** What a kernel function receives from the engine. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -126,4 +127,48 @@ export function wrapKernel(
     }
     return wrap(previous.kernelFunc);
   });
+}
+
+/**
+ * The whole wasm heap as 32-bit words, and where a tensor's values start in it: lets a
+ * kernel move runs of float32 or int32 values with copyWithin, bit for bit and without
+ * allocating (a subarray per run costs more than copying a short run).
+ * @param backend the wasm backend.
+ * @param info a float32 or int32 tensor info living on it.
+ * @returns the heap view and the tensor's first word; the view is stale once the heap grows,
+ *   so take it after the last allocation (makeOutput).
+ * @throws Error for other dtypes.
+ * @example const { heap, offset } = heapWords(backend, x); heap[offset] // x's first value bits
+ */
+export function heapWords(
+  backend: BackendWasm, info: tf.TensorInfo,
+): { heap: Int32Array; offset: number } {
+  if (info.dtype !== 'float32' && info.dtype !== 'int32') {
+    throw new Error(
+      `lib/compute/kernel-plumbing.ts: heapWords got a ${info.dtype} tensor; expected ` +
+        'float32 or int32',
+    );
+  }
+  const view = backend.typedArrayFromHeap(info);
+  return {
+    heap: new Int32Array(view.buffer),
+    offset: view.byteOffset / Int32Array.BYTES_PER_ELEMENT,
+  };
+}
+
+/**
+ * Refuses inputs that are not float32 (the kernels here read the heap as floats).
+ * @param file the kernel's file, for the message.
+ * @param kernelName the kernel, for the message.
+ * @param inputs the named inputs to check.
+ * @throws Error naming the file, the kernel and every input's dtype.
+ * @example assertFloat32('lib/compute/max-pool-grad-wasm.ts', 'MaxPoolGrad', { dy, input });
+ */
+export function assertFloat32(
+  file: string, kernelName: string, inputs: Record<string, tf.TensorInfo>,
+): void {
+  const entries = Object.entries(inputs);
+  if (entries.every(([, info]) => info.dtype === 'float32')) return;
+  const got = entries.map(([name, info]) => `${name} ${info.dtype}`).join(', ');
+  throw new Error(`${file}: ${kernelName} got ${got}; expected float32 for all`);
 }

@@ -14,7 +14,11 @@ export const STUDY_METRICS: { key: keyof Scores; label: string }[] = [
 
 export type Reduction = 'pooled' | 'perImage';
 
-/** One metric's value per fold model on one center. */
+/**
+ * One metric's value per fold model on one center, leaving out models where it is undefined.
+ * NOTE: a model that predicts no lesion pixel has PPV 0/0 (NaN); such values are dropped,
+ * so the summaries below say over how many models they were taken.
+ */
 export function foldValues(
   folds: FoldResult[], center: Center, metric: keyof Scores, reduction: Reduction = 'pooled',
 ): number[] {
@@ -22,7 +26,13 @@ export function foldValues(
     const scores = fold.test.find((entry) => entry.center === center);
     if (!scores) throw new Error(`fold ${fold.fold} has no scores on center ${center}`);
     return scores[reduction][metric];
-  });
+  }).filter((value) => Number.isFinite(value));
+}
+
+/** "mean ± SD" over the values, or a note when no model gave one. */
+function summaryText(values: number[]): string {
+  if (values.length === 0) return 'undefined for every model';
+  return formatMeanSd(meanSd(values));
 }
 
 /**
@@ -35,9 +45,9 @@ export function metricRows(
   const rows: Record<string, string | number>[] = [];
   for (const { key, label } of STUDY_METRICS) {
     for (const center of ['A', 'B'] as Center[]) {
-      const summary = meanSd(foldValues(folds, center, key, reduction));
-      rows.push({ Metric: label, Center: center, 'Mean ± SD': formatMeanSd(summary),
-        Models: summary.n });
+      const values = foldValues(folds, center, key, reduction);
+      rows.push({ Metric: label, Center: center, 'Mean ± SD': summaryText(values),
+        Models: values.length });
     }
   }
   return rows;
@@ -53,6 +63,9 @@ export function centerTtestRows(
   return STUDY_METRICS.map(({ key, label }) => {
     const onA = foldValues(folds, 'A', key, reduction);
     const onB = foldValues(folds, 'B', key, reduction);
+    if (onA.length < 2 || onB.length < 2) {
+      return { Metric: label, 't': NaN, 'df': NaN, 'p': NaN };
+    }
     const test = ttestInd(onA, onB);
     return { Metric: label, 't': test.statistic, 'df': test.df, 'p': test.pvalue };
   });

@@ -16,8 +16,10 @@ export function centerComparisonFigure(
   const labels = STUDY_METRICS.map((metric) => metric.label);
   const data: Record<string, unknown>[] = [];
   for (const center of ['A', 'B'] as Center[]) {
-    const summaries = STUDY_METRICS.map(({ key }) => meanSd(foldValues(folds, center, key,
-      reduction)));
+    const summaries = STUDY_METRICS.map(({ key }) => {
+      const values = foldValues(folds, center, key, reduction);
+      return values.length > 0 ? meanSd(values) : { mean: NaN, sd: NaN, n: 0 };
+    });
     data.push({
       type: 'bar', name: `test on ${center}`, x: labels,
       y: summaries.map((s) => s.mean),
