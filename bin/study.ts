@@ -20,6 +20,12 @@ const usage = `usage: npm run study -- [--profile smoke|laptop|paper] [--only PR
 
 interface Options { profile: string; only?: string; reports: string }
 
+/** A usage error: the message and the usage, exit status 2. */
+function fail(message: string): never {
+  console.error(`study: ${message}\n${usage}`);
+  process.exit(2);
+}
+
 function parseArguments(argv: string[], root: string): Options {
   const options: Options = {
     profile: process.env.STUDY_PROFILE ?? 'laptop',
@@ -32,16 +38,20 @@ function parseArguments(argv: string[], root: string): Options {
       console.log(usage);
       process.exit(0);
     }
-    if (!['--profile', '--only', '--reports'].includes(flag) || value === undefined) {
-      console.error(`study: unexpected argument '${flag}'\n${usage}`);
-      process.exit(2);
+    if (!['--profile', '--only', '--reports'].includes(flag)) {
+      fail(`unexpected argument '${flag}'`);
     }
+    if (value === undefined || value.startsWith('--')) fail(`${flag} needs a value`);
     if (flag === '--profile') options.profile = value;
     if (flag === '--only') options.only = value;
     if (flag === '--reports') options.reports = value;
     i++;
   }
-  loadProfile(options.profile);
+  try {
+    loadProfile(options.profile);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   return options;
 }
 
@@ -85,13 +95,12 @@ function main(): void {
     console.error('study: the tslab kernel is not registered: run environment/setup.sh first');
     process.exit(1);
   }
-  const notebooks = readdirSync(join(root, 'notebooks'))
-    .filter((name) => name.endsWith('.ipynb'))
-    .filter((name) => options.only === undefined || name.startsWith(options.only))
-    .sort();
+  const available = readdirSync(join(root, 'notebooks'))
+    .filter((name) => name.endsWith('.ipynb')).sort();
+  const notebooks = available
+    .filter((name) => options.only === undefined || name.startsWith(options.only));
   if (notebooks.length === 0) {
-    console.error(`study: no notebook matches '${options.only}' in notebooks/`);
-    process.exit(2);
+    fail(`no notebook matches '${options.only}'; notebooks/ has ${available.join(', ')}`);
   }
 
   for (const name of notebooks) {

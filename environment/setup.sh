@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the notebooks need on a Debian machine; safe to run again.
-#   1. Jupyter from Debian's packages (no pip): notebook, nbconvert, ipykernel.
+#   1. Jupyter from Debian's packages (no pip): notebook, nbconvert, ipykernel, jupyter-client.
 #   2. The project's npm packages, exactly as locked.
 #   3. The tslab kernel, registered against Debian's Python (where Jupyter lives) and
 #      started through environment/tslab-kernel, which runs this clone's own tslab.
@@ -20,7 +20,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a
   exit 1
 }
 
-packages=(jupyter-notebook jupyter-nbconvert python3-ipykernel)
+packages=(jupyter-notebook jupyter-nbconvert python3-ipykernel jupyter-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -45,6 +45,8 @@ fi
 
 # The kernel spec: one inside the clone (the main job points JUPYTER_PATH at it, so it always
 # runs this clone's code) and one for the user, so `jupyter notebook` offers TypeScript too.
+# The user-wide one is shared by every clone; its launcher runs the clone that holds the
+# notebook (see environment/tslab-kernel), so registering a second clone changes nothing.
 python=/usr/bin/python3
 kernel="$root/environment/tslab-kernel"
 chmod +x "$kernel"

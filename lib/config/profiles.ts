@@ -85,3 +85,16 @@ export function loadProfile(name: string): Profile {
   }
   return { ...profiles[name as ProfileName] };
 }
+
+/**
+ * A warning for reports made with a profile that is not meant to give results: the smoke
+ * profile checks the pipeline, not the science. Empty for the other profiles.
+ * @example profileWarning(loadProfile('smoke')) // '**Smoke profile.** ...'
+ */
+export function profileWarning(profile: Profile): string {
+  if (profile.name !== 'smoke') return '';
+  return `**Smoke profile.** ${profile.epochs} epochs on ${profile.maxTrainImages} images at ` +
+    `${profile.height}x${profile.width}: this run checks that the pipeline works end to end. ` +
+    'Its scores mean nothing (models this short usually predict no lesion at all, so PPV is ' +
+    'undefined and F1 is 0). Use the laptop or paper profile for results.';
+}

@@ -40,7 +40,10 @@ export function tableOneRows(
       'Lesions per image, mean (SD, min–max)': `${spread.mean.toFixed(1)} ` +
         `(${spread.sd.toFixed(1)}, ${Math.min(...lesions)}–${Math.max(...lesions)})`,
       'Teeth per image': teeth.length > 0 ? meanSd(teeth).mean.toFixed(1) : 'not labelled',
-      'Radiopaque restorations (proxy)': `${flagged} of ${own.length} images`,
+      // NOTE: the proxy works on B only; A's enamel is near-white too (lib/data/radiopacity.ts).
+      'Radiopaque restorations (proxy)': center === 'A'
+        ? `not valid (${flagged} of ${own.length} flagged, mostly enamel)`
+        : `${flagged} of ${own.length} images`,
       'Pixel mean, median (Q1, Q3)': formatQuartiles(pixels.mean),
       'Pixel SD, median (Q1, Q3)': formatQuartiles(pixels.sd),
     };

@@ -13,8 +13,9 @@ export function show(html: string): void {
   }
 }
 
-/** Shows Markdown in the notebook's output (a no-op outside a kernel). */
+/** Shows Markdown in the notebook's output (a no-op outside a kernel or for ''). */
 export function showMarkdown(markdown: string): void {
+  if (markdown === '') return;
   try {
     tslab.display.markdown(markdown);
   } catch {
