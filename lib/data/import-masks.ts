@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { labelComponents } from './components.js';
 import { binarize, decodeGrey, imageSize } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
-import { pairFiles } from './pairs.js';
+import { collecting, pairFiles, type FilePair } from './pairs.js';
 
 /**
  * Reads a binary lesion mask (any value > 127 is lesion) from a mask image file.
@@ -32,27 +32,34 @@ export async function readMask(file: string):
  *   unreadable file, or a mask whose size differs from its image's
  * @example const records = await importMaskCenter('/data/dc1000', 'A')
  */
-export async function importMaskCenter(folder: string, center: Center):
-  Promise<ImportedRecord[]> {
-  const pairs = pairFiles(join(folder, 'images'), ['.png'], join(folder, 'masks'), ['.png']);
+export async function importMaskCenter(folder: string, center: Center,
+  problems?: string[]): Promise<ImportedRecord[]> {
+  const pairs = pairFiles(join(folder, 'images'), ['.png'], join(folder, 'masks'), ['.png'],
+    problems);
   const records: ImportedRecord[] = [];
   for (const pair of pairs) {
-    const size = await imageSize(pair.imagePath);
-    const mask = await readMask(pair.labelPath);
-    if (mask.width !== size.width || mask.height !== size.height) {
-      throw new Error(`Mask ${pair.labelPath} is ${mask.width}x${mask.height}, expected ` +
-        `the size of its image ${pair.imagePath}, ${size.width}x${size.height}`);
-    }
-    records.push({
-      id: `${center}-${pair.stem}`,
-      center,
-      imagePath: pair.imagePath,
-      labelPath: pair.labelPath,
-      labelSource: 'mask',
-      lesionCount: labelComponents(mask.data, mask.width, mask.height).count,
-      width: size.width,
-      height: size.height,
-    });
+    const record = await collecting(problems, () => importMaskPair(pair, center));
+    if (record) records.push(record);
   }
   return records;
+}
+
+/** One image and its label as a record; throws naming the file that is wrong. */
+async function importMaskPair(pair: FilePair, center: Center): Promise<ImportedRecord> {
+  const size = await imageSize(pair.imagePath);
+  const mask = await readMask(pair.labelPath);
+  if (mask.width !== size.width || mask.height !== size.height) {
+    throw new Error(`Mask ${pair.labelPath} is ${mask.width}x${mask.height}, expected ` +
+      `the size of its image ${pair.imagePath}, ${size.width}x${size.height}`);
+  }
+  return {
+    id: `${center}-${pair.stem}`,
+    center,
+    imagePath: pair.imagePath,
+    labelPath: pair.labelPath,
+    labelSource: 'mask',
+    lesionCount: labelComponents(mask.data, mask.width, mask.height).count,
+    width: size.width,
+    height: size.height,
+  };
 }

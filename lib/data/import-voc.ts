@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { imageSize } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
-import { pairFiles } from './pairs.js';
+import { collecting, pairFiles, type FilePair } from './pairs.js';
 import { boxesToMask, parseVoc, validateBox, type VocAnnotation } from './voc.js';
 
 export { boxesToMask, parseVoc, validateBox };
@@ -70,25 +70,31 @@ export function boxMask(xml: string, file: string, size: { width: number; height
  *   unreadable image header, a size mismatch, a box outside the image or with zero area
  * @example const records = await importVocCenter('/data/cariesxrays', 'B')
  */
-export async function importVocCenter(folder: string, center: Center):
-  Promise<ImportedRecord[]> {
+export async function importVocCenter(folder: string, center: Center,
+  problems?: string[]): Promise<ImportedRecord[]> {
   const pairs = pairFiles(join(folder, 'images'), ['.jpg', '.jpeg', '.png'],
-    join(folder, 'annotations'), ['.xml']);
+    join(folder, 'annotations'), ['.xml'], problems);
   const records: ImportedRecord[] = [];
   for (const pair of pairs) {
-    const size = await imageSize(pair.imagePath);
-    const xml = readFileSync(pair.labelPath, 'utf8');
-    const annotation = readBoxes(xml, pair.labelPath, size, pair.imagePath);
-    records.push({
-      id: `${center}-${pair.stem}`,
-      center,
-      imagePath: pair.imagePath,
-      labelPath: pair.labelPath,
-      labelSource: 'boxes',
-      lesionCount: annotation.objects.length,
-      width: size.width,
-      height: size.height,
-    });
+    const record = await collecting(problems, () => importVocPair(pair, center));
+    if (record) records.push(record);
   }
   return records;
+}
+
+/** One image and its label as a record; throws naming the file that is wrong. */
+async function importVocPair(pair: FilePair, center: Center): Promise<ImportedRecord> {
+  const size = await imageSize(pair.imagePath);
+  const xml = readFileSync(pair.labelPath, 'utf8');
+  const annotation = readBoxes(xml, pair.labelPath, size, pair.imagePath);
+  return {
+    id: `${center}-${pair.stem}`,
+    center,
+    imagePath: pair.imagePath,
+    labelPath: pair.labelPath,
+    labelSource: 'boxes',
+    lesionCount: annotation.objects.length,
+    width: size.width,
+    height: size.height,
+  };
 }

@@ -69,8 +69,10 @@ export interface ManifestOptions {
   roi?: Partial<Record<Center, RoiCrop>>;
 }
 
-const SOURCES: Record<Center, { name: string; folder: string; roi: RoiCrop;
-  importer: (folder: string, center: Center) => Promise<ImportedRecord[]> }> = {
+/** Where each center lives in the data folder, how it is read and cropped. */
+export const CENTER_SOURCES: Record<Center, { name: string; folder: string; roi: RoiCrop;
+  importer: (folder: string, center: Center, problems?: string[]) =>
+    Promise<ImportedRecord[]> }> = {
   A: { name: 'DC1000 test samples (Wang et al. 2023)', folder: 'dc1000', roi: IDENTITY_ROI,
     importer: importMaskCenter },
   B: { name: 'CariesXrays 0.5% sample (Chen et al. 2024)', folder: 'cariesxrays',
@@ -138,7 +140,7 @@ export async function buildManifest(dataRoot: string, options: ManifestOptions =
   const centers = {} as Record<Center, CenterInfo>;
   const records: ImageRecord[] = [];
   for (const center of CENTERS) {
-    const source = SOURCES[center];
+    const source = CENTER_SOURCES[center];
     const folder = resolve(dataRoot, source.folder);
     if (!existsSync(folder)) {
       throw new Error(`Center ${center}: folder ${folder} does not exist.\n${DATA_HELP}`);

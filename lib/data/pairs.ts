@@ -40,29 +40,53 @@ function filesByStem(folder: string, extensions: readonly string[]): Map<string,
  * @param labelFolder folder of labels
  * @param labelExtensions lower-case extensions with the dot, e.g. ['.xml']
  * @returns the pairs, sorted by stem
- * @throws Error naming the first image without label or label without image, a missing
- *   folder, or two files sharing a stem
+ * @param problems when given, an unpaired file is reported here and skipped instead of thrown
+ * @throws Error naming the first image without label or label without image (unless
+ *   `problems` collects them), a missing folder, or two files sharing a stem
  * @example pairFiles('dc1000/images', ['.png'], 'dc1000/masks', ['.png'])
  */
 export function pairFiles(imageFolder: string, imageExtensions: readonly string[],
-  labelFolder: string, labelExtensions: readonly string[]): FilePair[] {
+  labelFolder: string, labelExtensions: readonly string[], problems?: string[]): FilePair[] {
   const images = filesByStem(resolve(imageFolder), imageExtensions);
   const labels = filesByStem(resolve(labelFolder), labelExtensions);
+  const report = (message: string): void => {
+    if (!problems) throw new Error(message);
+    problems.push(message);
+  };
   for (const [stem, name] of labels) {
     if (!images.has(stem)) {
-      throw new Error(`Label ${join(resolve(labelFolder), name)} has no image ` +
-        `${stem}{${imageExtensions.join(',')}} in ${resolve(imageFolder)}`);
+      report(`Label ${join(resolve(labelFolder), name)} has no image named ${stem} ` +
+        `(${imageExtensions.join(' or ')}) in ${resolve(imageFolder)}: add the image or ` +
+        'remove the label');
     }
   }
   const pairs: FilePair[] = [];
   for (const [stem, name] of images) {
     const label = labels.get(stem);
     if (!label) {
-      throw new Error(`Image ${join(resolve(imageFolder), name)} has no label ` +
-        `${stem}{${labelExtensions.join(',')}} in ${resolve(labelFolder)}`);
+      report(`Image ${join(resolve(imageFolder), name)} has no label named ${stem} ` +
+        `(${labelExtensions.join(' or ')}) in ${resolve(labelFolder)}: add the label or ` +
+        'remove the image');
+      continue;
     }
     pairs.push({ stem, imagePath: join(resolve(imageFolder), name),
       labelPath: join(resolve(labelFolder), label) });
   }
   return pairs.sort((a, b) => (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0));
+}
+
+/**
+ * Runs one file's import; with a `problems` list its error is recorded there and undefined
+ * returned (so a check can report every bad file at once), without one the error propagates.
+ * @example const record = await collecting(problems, () => importPair(pair))
+ */
+export async function collecting<T>(problems: string[] | undefined,
+  work: () => Promise<T>): Promise<T | undefined> {
+  if (!problems) return work();
+  try {
+    return await work();
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
 }
