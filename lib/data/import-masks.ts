@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { labelComponents } from './components.js';
 import { binarize, decodeGrey, imageSize } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
-import { collecting, pairFiles, type FilePair } from './pairs.js';
+import { importEach, pairFiles, type FilePair } from './pairs.js';
 
 /**
  * Reads a binary lesion mask (any value > 127 is lesion) from a mask image file.
@@ -36,12 +36,7 @@ export async function importMaskCenter(folder: string, center: Center,
   problems?: string[]): Promise<ImportedRecord[]> {
   const pairs = pairFiles(join(folder, 'images'), ['.png'], join(folder, 'masks'), ['.png'],
     problems);
-  const records: ImportedRecord[] = [];
-  for (const pair of pairs) {
-    const record = await collecting(problems, () => importMaskPair(pair, center));
-    if (record) records.push(record);
-  }
-  return records;
+  return importEach(pairs, problems, (pair) => importMaskPair(pair, center));
 }
 
 /** One image and its label as a record; throws naming the file that is wrong. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { imageSize } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
-import { collecting, pairFiles, type FilePair } from './pairs.js';
+import { importEach, pairFiles, type FilePair } from './pairs.js';
 import { boxesToMask, parseVoc, validateBox, type VocAnnotation } from './voc.js';
 
 export { boxesToMask, parseVoc, validateBox };
@@ -74,12 +74,7 @@ export async function importVocCenter(folder: string, center: Center,
   problems?: string[]): Promise<ImportedRecord[]> {
   const pairs = pairFiles(join(folder, 'images'), ['.jpg', '.jpeg', '.png'],
     join(folder, 'annotations'), ['.xml'], problems);
-  const records: ImportedRecord[] = [];
-  for (const pair of pairs) {
-    const record = await collecting(problems, () => importVocPair(pair, center));
-    if (record) records.push(record);
-  }
-  return records;
+  return importEach(pairs, problems, (pair) => importVocPair(pair, center));
 }
 
 /** One image and its label as a record; throws naming the file that is wrong. */

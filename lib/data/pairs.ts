@@ -90,3 +90,18 @@ export async function collecting<T>(problems: string[] | undefined,
     return undefined;
   }
 }
+
+/**
+ * Imports every pair in order; with a `problems` list a pair that fails is recorded there and
+ * left out, without one the first failure propagates.
+ * @example const records = await importEach(pairs, problems, (pair) => importPair(pair))
+ */
+export async function importEach<T>(pairs: readonly FilePair[], problems: string[] | undefined,
+  importOne: (pair: FilePair) => Promise<T>): Promise<T[]> {
+  const imported: T[] = [];
+  for (const pair of pairs) {
+    const result = await collecting(problems, () => importOne(pair));
+    if (result !== undefined) imported.push(result);
+  }
+  return imported;
+}
