@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 
 import { chooseBackend } from '../lib/compute/backend.js';
-import { type BaselineFoldJob, runBaselineFoldJob } from '../lib/experiments/baseline.js';
 import { type JobEnvelope, stringifyResult } from '../lib/experiments/parallel.js';
+import { runJob, type RunJob } from '../lib/experiments/runs.js';
 import { writeFileAtomic } from '../lib/util/atomic.js';
 
 const log = (line: string): void => { process.stdout.write(`${line}\n`); };
@@ -18,12 +18,10 @@ const log = (line: string): void => { process.stdout.write(`${line}\n`); };
 /** Runs the job its kind names. */
 async function run(envelope: JobEnvelope): Promise<unknown> {
   const { job } = envelope;
-  if (job.kind === 'baseline-fold') {
-    return runBaselineFoldJob(job as BaselineFoldJob,
-      (backend) => chooseBackend({ requested: backend }), log);
+  if (job.kind === 'run') {
+    return runJob(job as RunJob, (backend) => chooseBackend({ requested: backend }), log);
   }
-  throw new Error(`bin/fold-worker.ts: job kind '${job.kind}' is unknown; expected ` +
-    "'baseline-fold'");
+  throw new Error(`bin/fold-worker.ts: job kind '${job.kind}' is unknown; expected 'run'`);
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@ import { chooseBackend } from '../lib/compute/backend.js';
 import { loadProfile, type Profile } from '../lib/config/profiles.js';
 import { buildManifest, type Manifest } from '../lib/data/manifest.js';
 import { runBaseline } from '../lib/experiments/baseline.js';
+import type { FoldResult } from '../lib/experiments/scores.js';
 import {
   parseResult, runInWorkers, stringifyResult, workerCount,
 } from '../lib/experiments/parallel.js';
@@ -78,19 +79,38 @@ describe('experiment 1 gives the same numbers in workers as in-process', () => {
     rmSync(cache, { recursive: true, force: true });
   });
 
-  test('2 folds, 2 epochs, 32x64: identical fold results; worker lines are prefixed',
-    async () => {
-      const quiet = () => {};
-      const inProcess = await runBaseline(manifest, profile, { workers: 1, log: quiet });
+  test('2 folds, 2 epochs, 32x64: identical fold results; worker lines are prefixed; ' +
+    'a second call reuses the stored runs', async () => {
+    const quiet = () => {};
+    const [here, there] = [temporaryFolder('results-'), temporaryFolder('results-')];
+    try {
+      const inProcess = await runBaseline(manifest, profile,
+        { workers: 1, log: quiet, resultsRoot: here });
       const lines: string[] = [];
       const inWorkers = await runBaseline(manifest, profile,
-        { workers: 2, log: (line) => lines.push(line) });
+        { workers: 2, log: (line) => lines.push(line), resultsRoot: there });
 
       assert.equal(inProcess.length, 2);
-      assert.deepEqual(inWorkers, inProcess);
+      assert.deepEqual(inWorkers.map(measured), inProcess.map(measured));
       for (const fold of [1, 2]) {
         assert.ok(lines.some((line) => line.startsWith(`[fold ${fold}] epoch 2/2`)),
           `an epoch line of fold ${fold}, prefixed`);
       }
-    });
+
+      const again: string[] = [];
+      const reused = await runBaseline(manifest, profile,
+        { workers: 2, log: (line) => again.push(line), resultsRoot: here });
+      assert.ok(reused.every((fold) => fold.reused));
+      assert.deepEqual(reused.map(measured), inProcess.map(measured));
+      assert.ok(again.includes('all 2 runs reused; nothing to train'), again.join('\n'));
+    } finally {
+      for (const folder of [here, there]) rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });
+
+/** A fold result without what differs between equal runs: wall times and the reuse flag. */
+function measured(fold: FoldResult): unknown {
+  const { seconds: _seconds, reused: _reused, history, ...rest } = fold;
+  return { ...rest, history: history.map(({ msPerStep: _ms, ...epoch }) => epoch) };
+}

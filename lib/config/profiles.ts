@@ -40,6 +40,12 @@ export interface Profile {
   /** Random flips and shifts during training (the geometric augmentation). */
   augment: boolean;
   seed: number;
+  /**
+   * A folder written by saveModel whose weights start every model (by layer name; layers it
+   * lacks or of another shape keep their random start), as the study started from an
+   * earlier caries model. Undefined: random initial weights.
+   */
+  initialWeights?: string;
 }
 
 export type ProfileName = 'paper' | 'laptop' | 'smoke';

@@ -53,3 +53,19 @@ export function tableOneRows(
   return Object.keys(a).map((item) => ({ Characteristic: item, 'Center A': a[item],
     'Center B': b[item] }));
 }
+
+/**
+ * Median (Q1, Q3) of the per-image pixel mean and SD of each named group of images, one row
+ * per group (notebook 02: A before and after the alignment, and B).
+ * @example pixelSummaryRows({ 'A before': before, 'B (target)': target })
+ */
+export function pixelSummaryRows(
+  groups: Record<string, readonly PixelStats[]>,
+): Record<string, string | number>[] {
+  return Object.entries(groups).map(([name, stats]) => {
+    const summary = centerPixelSummary(stats);
+    return { Images: name, Count: stats.length,
+      'Pixel mean, median (Q1, Q3)': formatQuartiles(summary.mean),
+      'Pixel SD, median (Q1, Q3)': formatQuartiles(summary.sd) };
+  });
+}

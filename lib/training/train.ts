@@ -8,6 +8,7 @@ import type { Profile } from '../config/profiles.js';
 import { binarize, confusionCounts } from '../evaluation/confusion.js';
 import { reduceScores } from '../evaluation/metrics.js';
 import { buildModel, modelSpecOf } from '../model/build.js';
+import { loadWeightsInto } from '../model/weights.js';
 import { seededRandom, shuffled } from '../util/random.js';
 import { augmentBatch } from './augment.js';
 import { lossFor } from './losses.js';
@@ -84,6 +85,17 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
   });
 
   const model = buildModel(modelSpecOf(profile), { height, width, seed });
+  if (profile.initialWeights !== undefined) {
+    try {
+      const report = await loadWeightsInto(model, profile.initialWeights,
+        { skipMismatched: true });
+      log(`initial weights from ${profile.initialWeights}: ${report.loaded.length} layers ` +
+        `loaded, ${report.skipped.length} kept their random start`);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const optimizer = tf.train.adam(profile.learningRate);
   const loss = lossFor(profile);
