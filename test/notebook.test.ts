@@ -15,18 +15,51 @@ function study(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-test('notebook 01 runs end to end in the smoke profile on the real data', () => {
+test('every notebook runs end to end in the smoke profile on the real data; a second run ' +
+  'trains nothing', () => {
   const reports = mkdtempSync(join(tmpdir(), 'reports-'));
-  const result = study(['--profile', 'smoke', '--only', '01', '--reports', reports]);
-  assert.equal(result.status, 0, `study failed:\n${result.stdout}\n${result.stderr}`);
+  const results = mkdtempSync(join(tmpdir(), 'results-'));
+  try {
+    const result = study(['--profile', 'smoke', '--reports', reports],
+      { STUDY_RESULTS: results });
+    assert.equal(result.status, 0, `study failed:\n${result.stdout}\n${result.stderr}`);
+    const report = (name: string): string => readFileSync(join(reports, `${name}.html`), 'utf8');
+    assert.deepEqual(readdirSync(reports).sort(), ['00-dataset-characteristics.html',
+      '01-baseline-generalizability.html', '02-pixel-alignment.html',
+      '03-cross-center-training.html', '04-dental-status.html']);
 
-  const html = readFileSync(join(reports, '01-baseline-generalizability.html'), 'utf8');
-  assert.match(html, /plotly\.js v2/, 'plotly.js is embedded for offline viewing');
-  assert.match(html, /Plotly\.newPlot\('figure-/, 'the figure is drawn');
-  assert.match(html, /class="study-table"/);
-  assert.match(html, /Sensitivity/);
-  assert.match(html, /fold 2: best epoch/, 'the training log is in the report');
-  rmSync(reports, { recursive: true, force: true });
+    const checks: [string, RegExp[]][] = [
+      ['00-dataset-characteristics', [/Table 1: characteristics of the two centers/,
+        /Figure 2a: representative images/, /data:image\/png;base64,/,
+        /Candidate numbers of clusters/]],
+      ['01-baseline-generalizability', [/fold 2: best epoch/, /Sensitivity/,
+        /Lesion sensitivity/, /A vs B/]],
+      ['02-pixel-alignment', [/A aligned to B/, /baseline vs aligned to B/,
+        /aligned, test on B/]],
+      ['03-cross-center-training', [/Figure 3a/, /0% vs 100% B/, /100%/,
+        /Lesion-level metrics by share of B/]],
+      ['04-dental-status', [/Figure 3b/, /B with restorations/, /B without restorations/,
+        /radiopacity proxy/]],
+    ];
+    for (const [name, patterns] of checks) {
+      const html = report(name);
+      assert.match(html, /plotly\.js v2/, `${name}: plotly.js is embedded for offline viewing`);
+      assert.match(html, /Plotly\.newPlot\('figure-/, `${name}: a figure is drawn`);
+      assert.match(html, /class="study-table"/, `${name}: a table`);
+      assert.match(html, /Smoke profile/, `${name}: the smoke warning`);
+      for (const pattern of patterns) assert.match(html, pattern, `${name}: ${pattern}`);
+    }
+    // Notebooks 02 and 04 reuse notebook 01's runs, in the same job.
+    assert.match(report('04-dental-status'), /all 2 runs reused; nothing to train/);
+
+    const again = study(['--profile', 'smoke', '--only', '04', '--reports', reports],
+      { STUDY_RESULTS: results });
+    assert.equal(again.status, 0, `second study failed:\n${again.stderr}`);
+    assert.doesNotMatch(again.stdout, /runs to train/, 'the second run trains nothing');
+    assert.match(again.stdout, /nothing to train/);
+  } finally {
+    for (const folder of [reports, results]) rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test('a corrupt image fails the job, names the file and leaves no report or cache entry', () => {
@@ -47,7 +80,7 @@ test('a corrupt image fails the job, names the file and leaves no report or cach
   writeFileSync(join(data, 'dc1000', 'images', victim), Buffer.from('not a png at all'));
 
   const result = study(['--profile', 'smoke', '--only', '01', '--reports', reports],
-    { DENTAL_DATA: data, STUDY_CACHE: cache });
+    { DENTAL_DATA: data, STUDY_CACHE: cache, STUDY_RESULTS: cache });
   assert.notEqual(result.status, 0);
   assert.ok(`${result.stdout}${result.stderr}`.includes(victim),
     `the error names ${victim}:\n${result.stderr.slice(-2000)}`);

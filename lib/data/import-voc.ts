@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { imageSize } from './decode.js';
+import { formatMismatch, IMAGE_EXTENSIONS, imageHeader, type ImageHeader, orientationText,
+  sizeHint } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
 import { importEach, pairFiles, type FilePair } from './pairs.js';
 import { boxesToMask, parseVoc, validateBox, type VocAnnotation } from './voc.js';
@@ -25,18 +26,22 @@ export const BOX_MASK_NOTE =
  * header and every box must lie inside the image with non-zero area.
  * @param xml the annotation's text
  * @param file the annotation's path, for error messages
- * @param size the image's width and height (from its header)
+ * Boxes are taken as drawn on the upright image (after its EXIF orientation).
+ * @param size the image's upright width and height (its header, from imageHeader, also lets
+ *   the message say when the annotation has the size before an EXIF turn)
  * @param imagePath the image's path, for error messages
  * @returns the parsed annotation
  * @throws Error naming the annotation file for a size mismatch, a missing field or a bad box
  * @example readBoxes(xml, 'annotations/000420.xml', { width: 2648, height: 1280 }, imagePath)
  */
-export function readBoxes(xml: string, file: string, size: { width: number; height: number },
-  imagePath: string): VocAnnotation {
+export function readBoxes(xml: string, file: string,
+  size: { width: number; height: number } | ImageHeader, imagePath: string): VocAnnotation {
   const annotation = parseVoc(xml, file);
   if (annotation.width !== size.width || annotation.height !== size.height) {
+    const hint = 'orientation' in size
+      ? sizeHint(size, annotation.width, annotation.height) : '';
     throw new Error(`${file}: field 'size' says ${annotation.width}x${annotation.height}, ` +
-      `expected the size of its image ${imagePath}, ${size.width}x${size.height}`);
+      `expected the size of its image ${imagePath}, ${size.width}x${size.height}${hint}`);
   }
   annotation.objects.forEach((object, index) => {
     validateBox(object.box, size.width, size.height, `${file} object[${index}]`);
@@ -65,23 +70,37 @@ export function boxMask(xml: string, file: string, size: { width: number; height
  * NOTE: every object counts as a lesion whatever its class name (the sample has only 'Decay').
  * @param folder the center's folder, holding `images/` (JPEG or PNG) and `annotations/` (XML)
  * @param center the center's letter, prefixed to each id ('B' gives 'B-000420')
+ * @param problems when given, a bad pair is recorded here and left out instead of thrown
+ * @param warnings when given, receives one sentence per file that was read but deserves a
+ *   look: extension and content disagree, an EXIF-turned image, an annotation without boxes
  * @returns records in id order, labelSource 'boxes', lesionCount = number of boxes
  * @throws Error naming the file for an image without annotation (or the reverse), an
  *   unreadable image header, a size mismatch, a box outside the image or with zero area
  * @example const records = await importVocCenter('/data/cariesxrays', 'B')
  */
 export async function importVocCenter(folder: string, center: Center,
-  problems?: string[]): Promise<ImportedRecord[]> {
-  const pairs = pairFiles(join(folder, 'images'), ['.jpg', '.jpeg', '.png'],
+  problems?: string[], warnings?: string[]): Promise<ImportedRecord[]> {
+  const pairs = pairFiles(join(folder, 'images'), IMAGE_EXTENSIONS,
     join(folder, 'annotations'), ['.xml'], problems);
-  return importEach(pairs, problems, (pair) => importVocPair(pair, center));
+  return importEach(pairs, problems, (pair) => importVocPair(pair, center, warnings));
 }
 
 /** One image and its label as a record; throws naming the file that is wrong. */
-async function importVocPair(pair: FilePair, center: Center): Promise<ImportedRecord> {
-  const size = await imageSize(pair.imagePath);
+async function importVocPair(pair: FilePair, center: Center, warnings?: string[]):
+  Promise<ImportedRecord> {
+  const size = await imageHeader(pair.imagePath);
   const xml = readFileSync(pair.labelPath, 'utf8');
   const annotation = readBoxes(xml, pair.labelPath, size, pair.imagePath);
+
+  const notes = [formatMismatch(pair.imagePath, size.format)];
+  if (size.orientation !== 1) {
+    notes.push(`Image ${pair.imagePath} carries ${orientationText(size.orientation)}: it is ` +
+      `read upright and the boxes of ${pair.labelPath} taken as drawn on the upright image`);
+  }
+  if (annotation.objects.length === 0) {
+    notes.push(`${pair.labelPath} has no boxes: image ${pair.imagePath} counts as lesion-free`);
+  }
+  warnings?.push(...notes.filter((note): note is string => note !== undefined));
   return {
     id: `${center}-${pair.stem}`,
     center,

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { profiles } from '../config/profiles.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { seededRandom, shuffled } from '../util/random.js';
+import { centerProblems } from './center-rules.js';
 import { importMaskCenter } from './import-masks.js';
 import { importVocCenter } from './import-voc.js';
 import { DATA_HELP } from './paths.js';
@@ -71,7 +72,7 @@ export interface ManifestOptions {
 
 /** Where each center lives in the data folder, how it is read and cropped. */
 export const CENTER_SOURCES: Record<Center, { name: string; folder: string; roi: RoiCrop;
-  importer: (folder: string, center: Center, problems?: string[]) =>
+  importer: (folder: string, center: Center, problems?: string[], warnings?: string[]) =>
     Promise<ImportedRecord[]> }> = {
   A: { name: 'DC1000 test samples (Wang et al. 2023)', folder: 'dc1000', roi: IDENTITY_ROI,
     importer: importMaskCenter },
@@ -127,8 +128,9 @@ export function dataHash(records: readonly ImageRecord[]): string {
  * @param dataRoot folder holding dc1000/ and cariesxrays/ (see resolveDataRoot)
  * @param options seed, testFraction, roi per center
  * @returns the manifest, records in id order (A before B)
- * @throws Error naming the file for any unpaired, unreadable or inconsistent file, or the
- *   missing center folder with instructions to get the samples
+ * @throws Error naming the file for any unpaired, unreadable or inconsistent file, the
+ *   missing center folder with instructions to get the samples, or a center that cannot take
+ *   part (fewer than 2 images, or no lesion in any label; see centerProblems)
  * @example const manifest = await buildManifest(resolveDataRoot(), { seed: 1 })
  */
 export async function buildManifest(dataRoot: string, options: ManifestOptions = {}):
@@ -147,7 +149,10 @@ export async function buildManifest(dataRoot: string, options: ManifestOptions =
     }
     const roi = validateRoi(options.roi?.[center] ?? source.roi, `center ${center} roi`);
     centers[center] = { name: source.name, folder, roi: { ...roi } };
-    records.push(...splitCenter(await source.importer(folder, center), seed, testFraction));
+    const imported = await source.importer(folder, center);
+    const problems = centerProblems(center, folder, imported);
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+    records.push(...splitCenter(imported, seed, testFraction));
   }
   return { centers, records, hash: dataHash(records) };
 }

@@ -13,7 +13,8 @@ export interface FilePair {
   labelPath: string;
 }
 
-function filesByStem(folder: string, extensions: readonly string[]): Map<string, string> {
+function filesByStem(folder: string, extensions: readonly string[],
+  report: (message: string) => void, duplicated: Set<string>): Map<string, string> {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new Error(`Folder ${folder} does not exist; expected files ending in ` +
       `${extensions.join(' or ')}`);
@@ -25,7 +26,11 @@ function filesByStem(folder: string, extensions: readonly string[]): Map<string,
     const stem = name.slice(0, name.length - extension.length);
     const earlier = byStem.get(stem);
     if (earlier) {
-      throw new Error(`Two files with stem '${stem}' in ${folder}: ${earlier} and ${name}`);
+      // Both files are left out: which of the two the label belongs to cannot be known.
+      report(`Two files with stem '${stem}' in ${folder}: ${earlier} and ${name} would get ` +
+        'the same image id; remove or rename one');
+      duplicated.add(stem);
+      continue;
     }
     byStem.set(stem, name);
   }
@@ -34,25 +39,32 @@ function filesByStem(folder: string, extensions: readonly string[]): Map<string,
 
 /**
  * Pairs the files of `imageFolder` with those of `labelFolder` by stem, in stem order.
- * Hidden files and files with other extensions are ignored.
+ * Hidden files and files with other extensions are ignored. Ids are the center letter and
+ * the stem, so the same stem in two centers is legal; two files of one folder sharing a stem
+ * (`1008.png`, `1008.jpg`) are an error, and with `problems` both are left out.
  * @param imageFolder folder of images
  * @param imageExtensions lower-case extensions with the dot, e.g. ['.png']
  * @param labelFolder folder of labels
  * @param labelExtensions lower-case extensions with the dot, e.g. ['.xml']
  * @returns the pairs, sorted by stem
  * @param problems when given, an unpaired file is reported here and skipped instead of thrown
- * @throws Error naming the first image without label or label without image (unless
- *   `problems` collects them), a missing folder, or two files sharing a stem
+ * @throws Error naming the first image without label, label without image or two files
+ *   sharing a stem (unless `problems` collects them), or a missing folder
  * @example pairFiles('dc1000/images', ['.png'], 'dc1000/masks', ['.png'])
  */
 export function pairFiles(imageFolder: string, imageExtensions: readonly string[],
   labelFolder: string, labelExtensions: readonly string[], problems?: string[]): FilePair[] {
-  const images = filesByStem(resolve(imageFolder), imageExtensions);
-  const labels = filesByStem(resolve(labelFolder), labelExtensions);
   const report = (message: string): void => {
     if (!problems) throw new Error(message);
     problems.push(message);
   };
+  const duplicated = new Set<string>();
+  const images = filesByStem(resolve(imageFolder), imageExtensions, report, duplicated);
+  const labels = filesByStem(resolve(labelFolder), labelExtensions, report, duplicated);
+  for (const stem of duplicated) {
+    images.delete(stem);
+    labels.delete(stem);
+  }
   for (const [stem, name] of labels) {
     if (!images.has(stem)) {
       report(`Label ${join(resolve(labelFolder), name)} has no image named ${stem} ` +

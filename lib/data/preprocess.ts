@@ -10,14 +10,18 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 
 import { binarize, decodeGrey, type GreyImage } from './decode.js';
+import { maskFromBytes } from './import-masks.js';
 import { boxMask } from './import-voc.js';
 import type { Center, ImageRecord } from './manifest.js';
 import { projectRoot } from './paths.js';
 import { type PixelRect, type RoiCrop, roiPixels } from './roi.js';
 import { readCachedPixels, writeCachedPixels } from './sample-cache.js';
 
-/** Bump when the steps below change, so old cache entries are no longer used. */
-export const PREPROCESS_VERSION = 1;
+/**
+ * Bump when the steps below change, so old cache entries are no longer used.
+ * 2: EXIF orientation applied, 16-bit files scaled by 257, masks read by maskFromValues.
+ */
+export const PREPROCESS_VERSION = 2;
 
 /** One preprocessed image: grey pixels in [0, 1] and its 0/1 lesion mask, row-major. */
 export interface Sample {
@@ -85,12 +89,12 @@ async function fullMask(record: ImageRecord, labelBytes: Buffer, image: GreyImag
   if (record.labelSource === 'boxes') {
     return boxMask(labelBytes.toString('utf8'), record.labelPath, image, record.imagePath);
   }
-  const grey = await decodeGrey(labelBytes, record.labelPath);
-  if (grey.width !== image.width || grey.height !== image.height) {
-    throw new Error(`Mask ${record.labelPath} is ${grey.width}x${grey.height}, expected the ` +
+  const mask = await maskFromBytes(labelBytes, record.labelPath);
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new Error(`Mask ${record.labelPath} is ${mask.width}x${mask.height}, expected the ` +
       `size of its image ${record.imagePath}, ${image.width}x${image.height}`);
   }
-  return binarize(grey.data);
+  return mask.data;
 }
 
 /** Crops `rect` from one-channel pixels and resizes it to `size` with sharp. */
@@ -143,8 +147,9 @@ async function loadWithSource(record: ImageRecord, roi: RoiCrop, size: SampleSiz
 }
 
 /**
- * Preprocesses one image: grey decode, ROI crop, resize, scale to [0, 1], with its mask
- * (values > 127 are lesion) cropped and resized alike (nearest neighbour). The result is
+ * Preprocesses one image: grey decode (upright, on decodeImage's scale), ROI crop, resize,
+ * scale to [0, 1], with its mask (read by maskFromValues, or boxes filled) cropped and resized
+ * alike (nearest neighbour). The result is
  * cached in `cacheDir` under a sha256 key of the image and label bytes, the ROI, the size and
  * PREPROCESS_VERSION; a later call with the same inputs reads the cache and decodes nothing.
  * NOTE: nearest-neighbour resizing may drop lesions smaller than the shrink factor.

@@ -96,6 +96,8 @@ export function parseVoc(xml: string, file: string): VocAnnotation {
 /**
  * Checks that a box has integer coordinates, lies inside a width x height image and covers
  * more than one pixel index in each direction.
+ * A box partly outside the image is an error as well, not clipped: clipping would change the
+ * annotated lesion without anyone seeing it; the message says how to fix the file.
  * NOTE: xmax == xmin (one pixel column in the inclusive reading) is rejected as a zero-area
  * box, as most VOC tools compute width = xmax - xmin; no lesion is one pixel wide.
  * @param box VOC coordinates
@@ -117,8 +119,11 @@ export function validateBox(box: VocBox, width: number, height: number, where: s
       `and ymin < ymax)`);
   }
   if (box.xmin < 1 || box.ymin < 1 || box.xmax > width || box.ymax > height) {
+    // A box starting at 0 was most likely written 0-based; VOC's indices start at 1.
+    const hint = box.xmin === 0 || box.ymin === 0 ? '; 0-based coordinates? VOC counts from 1'
+      : '';
     throw new Error(`${where}: bndbox ${coordinates} lies outside the ${width}x${height} ` +
-      `image (expected 1 <= xmin, xmax <= ${width}, 1 <= ymin, ymax <= ${height})`);
+      `image (expected 1 <= xmin, xmax <= ${width}, 1 <= ymin, ymax <= ${height})${hint}`);
   }
 }
 

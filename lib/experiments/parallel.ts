@@ -31,6 +31,8 @@ export interface WorkerOptions {
   workers?: number;
   /** Receives every progress line of every worker, prefixed '[name] '; stdout by default. */
   log?: (line: string) => void;
+  /** Called as each job finishes, with its index in `jobs` and its result. */
+  onJobDone?: (index: number, result: unknown) => void;
 }
 
 /** Lines of a failed worker's stderr quoted in the error. */
@@ -164,6 +166,7 @@ export async function runInWorkers<T>(
       try {
         results[index] = await runJob<T>(envelope, join(folder, `job-${index}.json`), log,
           (started) => { child = started; running.add(started); });
+        options.onJobDone?.(index, results[index]);
       } catch (error) {
         // The first failure is the one to report; the others are the workers killed here.
         if (failure === undefined) {

@@ -85,6 +85,8 @@ export interface RunOptions {
   resultsRoot?: string;
   /** Read finished runs back instead of training them (default true). */
   reuse?: boolean;
+  /** Called after each run trained here finishes: how many of those are done, of how many. */
+  onTrained?: (done: number, total: number) => void;
 }
 
 /** A run as a worker job (see parallel.ts and bin/fold-worker.ts). */
@@ -286,7 +288,9 @@ export async function runPlans(
         kind: 'run', name: plans[i].name, plan: plans[i], hash: hashes[i], manifestPath,
         profile, backend: tf.getBackend(), resultsRoot,
       }));
-      const trained = await runInWorkers<RunResult>(jobs, { workers, log });
+      let done = 0;
+      const trained = await runInWorkers<RunResult>(jobs, { workers, log,
+        onJobDone: () => options.onTrained?.(++done, pending.length) });
       pending.forEach((planIndex, k) => { results[planIndex] = trained[k]; });
     } finally {
       rmSync(folder, { recursive: true, force: true });
@@ -297,6 +301,7 @@ export async function runPlans(
     log(`run ${k + 1}/${pending.length}: ${plans[i].name}, ${plans[i].trainIds.length} ` +
       `training, ${plans[i].validationIds.length} validation images`);
     results[i] = await trainRun(samples, profile, plans[i], hashes[i], log, { resultsRoot });
+    options.onTrained?.(k + 1, pending.length);
   }
   return results;
 }

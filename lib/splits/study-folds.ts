@@ -54,16 +54,32 @@ export function clusterFeatures(
 /**
  * Cross-validation as published: standardized features, mini-batch k-means for k in
  * `kRange` (k chosen by silhouette, ties by Davies–Bouldin), then folds that draw evenly
- * from every cluster.
+ * from every cluster. k values of at least the number of images are left out; when none is
+ * left (2 images or fewer) or all feature vectors are identical, one cluster (k = 1) is used,
+ * i.e. plain shuffled folds, and `note` says so.
+ * @param records the training images' records
+ * @param samples their preprocessed samples, same order
+ * @param folds number of folds, an integer >= 2 and at most the number of images
+ * @param seed seed of k-means and of the fold deal
+ * @param kRange candidate cluster counts (default 2 to 8)
+ * @returns folds, chosen k, cluster labels, feature names, the k table and an optional note
+ * @throws Error when there are fewer images than folds (naming both), or on invalid features
  * @example const { folds, k } = studyFolds(recordsOf(m, 'A', 'train'), trainA, 5, 1)
  */
 export function studyFolds(
   records: readonly ImageRecord[], samples: readonly Sample[], folds: number, seed: number,
   kRange: readonly number[] = [2, 3, 4, 5, 6, 7, 8],
 ): StudyFolds {
+  if (records.length < folds) {
+    throw new Error(`study-folds.ts: ${records.length} training images cannot fill ${folds} ` +
+      'folds; expected at least one image per fold (use fewer folds or more images)');
+  }
   const { names, points } = clusterFeatures(records, samples);
   const usable = kRange.filter((k) => k < records.length);
-  const chosen = chooseK(standardize(points), usable.length > 0 ? usable : [2], { seed });
+  const chosen = usable.length > 0 ? chooseK(standardize(points), usable, { seed })
+    : { k: 1, labels: records.map(() => 0), table: [],
+      note: `${records.length} images are too few to cluster (k must be below the number of ` +
+        'images); one cluster (k = 1) used' };
   return {
     folds: clusteredFolds(chosen.labels, folds, seed),
     k: chosen.k, labels: chosen.labels, features: names, table: chosen.table,
