@@ -42,6 +42,8 @@ export interface ImageRecord {
   height: number;
   split: Split;
   dentalStatus?: DentalStatus;
+  /** sha256 over the image's and the label's sha256, filled in by buildManifest. */
+  contentHash?: string;
 }
 
 /** What an importer yields: a record before the split is drawn. */
@@ -118,9 +120,20 @@ function sha256(data: Uint8Array | string): string {
  * @example dataHash(manifest.records) === manifest.hash
  */
 export function dataHash(records: readonly ImageRecord[]): string {
-  const lines = records.map((record) => [record.id, sha256(readFileSync(record.imagePath)),
-    sha256(readFileSync(record.labelPath))].join(' ')).sort();
+  const lines = records.map((record) => `${record.id} ${contentHashOf(record)}`).sort();
   return sha256(lines.join('\n'));
+}
+
+/**
+ * One record's content hash: sha256 over the sha256 of its image file and of its label
+ * file. Read from the record when buildManifest stored it, so that hashing many runs' data
+ * does not read every image again.
+ * @throws Error from reading a file
+ * @example contentHashOf(manifest.records[0]).length // 64
+ */
+export function contentHashOf(record: ImageRecord): string {
+  return record.contentHash ?? sha256(`${sha256(readFileSync(record.imagePath))} ` +
+    sha256(readFileSync(record.labelPath)));
 }
 
 /**
@@ -152,7 +165,8 @@ export async function buildManifest(dataRoot: string, options: ManifestOptions =
     const imported = await source.importer(folder, center);
     const problems = centerProblems(center, folder, imported);
     if (problems.length > 0) throw new Error(problems.join('\n'));
-    records.push(...splitCenter(imported, seed, testFraction));
+    records.push(...splitCenter(imported, seed, testFraction)
+      .map((record) => ({ ...record, contentHash: contentHashOf(record) })));
   }
   return { centers, records, hash: dataHash(records) };
 }

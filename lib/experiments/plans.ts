@@ -10,6 +10,7 @@ import { loadSamples } from '../data/preprocess.js';
 import { roisOf } from '../data/manifest.js';
 import { mixTrainingSet, STUDY_FRACTIONS } from '../splits/fractions.js';
 import { studyFolds, type StudyFolds } from '../splits/study-folds.js';
+import { seededRandom, shuffled } from '../util/random.js';
 import type { RunPlan } from './runs.js';
 
 /** One center's training ids, their cluster-balanced folds and its test ids. */
@@ -59,6 +60,15 @@ function foldIds(split: CenterSplit, fold: number): { train: string[]; validatio
 }
 
 /**
+ * At most `limit` of the ids, drawn at random with `seed` (all of them, in order, when there
+ * is no limit): a cap must not favour the lowest ids of the fold.
+ */
+function capped(ids: string[], limit: number | undefined, seed: number): string[] {
+  if (limit === undefined || limit >= ids.length) return ids;
+  return shuffled(ids, seededRandom(seed)).slice(0, limit);
+}
+
+/**
  * Experiment 1: one model per fold of center A's training images. Each is scored on A's
  * test images and on every image of B (its test images make the B column of the tables;
  * all 50 serve the subgroups of experiment 4, since these models never saw B).
@@ -70,7 +80,8 @@ export function baselinePlans(profile: Profile, splits: StudySplits): RunPlan[] 
     const { train, validation } = foldIds(splits.A, fold);
     return {
       experiment: 'baseline', name: `fold ${fold + 1}`, fold: fold + 1,
-      trainIds: train.slice(0, profile.maxTrainImages), validationIds: validation,
+      trainIds: capped(train, profile.maxTrainImages, profile.seed + fold),
+      validationIds: validation,
       scoreIds, seed: profile.seed + fold,
     };
   });

@@ -8,7 +8,7 @@
  *   <results>/runs/<hash>/model/        the best epoch's weights (saveModel)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
@@ -40,6 +40,28 @@ export function resultsDir(): string {
 /** Where a run of that hash lives. */
 export function runDir(hash: string, root = resultsDir()): string {
   return join(root, 'runs', hash);
+}
+
+/** A run's checkpoint file (lib/training/checkpoint.ts), present while it trains. */
+export function checkpointFile(hash: string, root = resultsDir()): string {
+  return join(runDir(hash, root), 'checkpoint.bin');
+}
+
+/**
+ * Checks that runs can be stored under `root` by writing and removing a small file there.
+ * @throws Error naming the folder, the cause and what to do.
+ * @example ensureWritable(resultsDir())
+ */
+export function ensureWritable(root: string): void {
+  const probe = join(root, 'runs', `.writable-${process.pid}`);
+  try {
+    writeFileAtomic(probe, 'ok');
+    rmSync(probe, { force: true });
+  } catch (error) {
+    throw new Error(`run-store.ts: the results folder ${root} is not writable ` +
+      `(${(error as Error).message}); free space there or set STUDY_RESULTS to a writable ` +
+      'folder');
+  }
 }
 
 let cachedCodeHash: string | undefined;
@@ -106,6 +128,8 @@ export function readRunResult<T>(hash: string, root = resultsDir()): T | undefin
     throw new Error(`run-store.ts: ${file} is not valid JSON (${(error as Error).message}); ` +
       'delete that run folder to train the run again');
   }
+  // null, an array or another format: not a result of this version, so the run is not done.
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return undefined;
   return stored.format === RESULT_FORMAT ? stored.result : undefined;
 }
 

@@ -8,7 +8,7 @@
  * train go to worker processes, one per core (parallel.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,7 +25,9 @@ import { f1OptimalThreshold } from '../evaluation/threshold.js';
 import { WEIGHTS_FILE, saveModel } from '../model/weights.js';
 import { trainModel, type EpochRecord } from '../training/train.js';
 import { runInWorkers, workerCount } from './parallel.js';
-import { codeHash, readRunResult, resultsDir, runHash, writeRunResult } from './run-store.js';
+import {
+  checkpointFile, codeHash, ensureWritable, readRunResult, resultsDir, runHash, writeRunResult,
+} from './run-store.js';
 
 /** What one run trains on, validates on and is scored on, by manifest id. */
 export interface RunPlan {
@@ -120,12 +122,21 @@ export function planHash(plan: RunPlan, profile: Profile, manifest: Manifest): s
   const ids = new Set(idsOf(plan));
   const { name: _name, ...content } = plan;
   const initialWeights = profile.initialWeights === undefined ? undefined
-    : createHash('sha256').update(readFileSync(join(profile.initialWeights, WEIGHTS_FILE)))
-      .digest('hex');
+    : initialWeightsHash(profile.initialWeights);
   return runHash({
     plan: content, profile, initialWeights, code: codeHash(),
     data: dataHash(manifest.records.filter((record) => ids.has(record.id))),
   });
+}
+
+/** sha256 of the weights file profile.initialWeights names. */
+function initialWeightsHash(folder: string): string {
+  const file = join(folder, WEIGHTS_FILE);
+  if (!existsSync(file)) {
+    throw new Error(`lib/experiments/runs.ts: profile.initialWeights is '${folder}', but ` +
+      `${file} does not exist; expected a folder written by saveModel`);
+  }
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 /** The samples of the given ids, preprocessed (or read from the sample cache), by id. */
@@ -173,8 +184,10 @@ export async function trainRun(
       `${targets.length} target images${plan.align.clahe ? ', after CLAHE' : ''}`);
   }
   const validation = pick(plan.validationIds);
+  const checkpoint = checkpointFile(hash, options.resultsRoot);
   const trained = await trainModel({
     train, validation, profile, seed: plan.seed, log, progress: options.progressBar ?? true,
+    checkpoint,
   });
   try {
     const cutoff = f1OptimalThreshold(
@@ -199,6 +212,8 @@ export async function trainRun(
     };
     await writeRunResult(hash, result, (folder) => saveModel(trained.model, folder),
       options.resultsRoot);
+    // The result is stored whole; the checkpoint is no longer needed.
+    rmSync(checkpoint, { force: true });
     log(`${plan.name}: best epoch ${trained.bestEpoch}, cutoff ` +
       `${cutoff.threshold.toFixed(2)}, validation F1 ${cutoff.f1.toFixed(3)}, stored as ` +
       `${hash.slice(0, 12)}`);
@@ -273,6 +288,8 @@ export async function runPlans(
     log(`all ${plans.length} runs reused; nothing to train`);
     return results;
   }
+  // Fail now, not after the first hours of training.
+  ensureWritable(resultsRoot);
 
   // Preprocess (or read from the sample cache) here, once, so that workers only read it.
   const samples = await loadById(manifest, profile, pending.flatMap((i) => idsOf(plans[i])));

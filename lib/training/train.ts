@@ -9,7 +9,8 @@ import { binarize, confusionCounts } from '../evaluation/confusion.js';
 import { reduceScores } from '../evaluation/metrics.js';
 import { buildModel, modelSpecOf } from '../model/build.js';
 import { loadWeightsInto } from '../model/weights.js';
-import { seededRandom, shuffled } from '../util/random.js';
+import { randomStream, shuffled } from '../util/random.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { augmentBatch } from './augment.js';
 import { lossFor } from './losses.js';
 import { createProgress } from './progress.js';
@@ -54,6 +55,11 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Progress bar and default logging on stdout; false silences both. Default true. */
   progress?: boolean;
+  /**
+   * A checkpoint file (checkpoint.ts): written after every epoch, and when it exists at the
+   * start, training resumes after its epoch with the same result as an uninterrupted run.
+   */
+  checkpoint?: string;
 }
 
 /** Pixels with probability >= this count as lesion when validating. */
@@ -66,7 +72,9 @@ export const VALIDATION_CUTOFF = 0.5;
  * @returns the model at its best epoch, the per-epoch history, predict and dispose.
  * @throws Error naming the field (train / validation, index) when a set is empty or a
  *   sample has the wrong length or a mask value other than 0/1; naming profile.epochs,
- *   batchSize or learningRate when one is not a positive number.
+ *   batchSize or learningRate when one is not a positive number; when the loss becomes NaN
+ *   or infinite (naming epoch and step; the checkpoint of the last good epoch is kept); from
+ *   reading or writing the checkpoint.
  * @example const trained = await trainModel({ train, validation, profile, seed: 1 });
  */
 export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
@@ -100,18 +108,21 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
   const optimizer = tf.train.adam(profile.learningRate);
   const loss = lossFor(profile);
   // Separate streams: switching augmentation on or off leaves the batch order unchanged.
-  const orderRandom = seededRandom(seed);
-  const augmentRandom = seededRandom(seed + 0x9e3779b9);
+  let orderStream = randomStream(seed);
+  let augmentStream = randomStream(seed + 0x9e3779b9);
   const validationImages = validation.map((sample) => sample.image);
   const validationMasks = validation.map((sample) => sample.mask);
+  const identity = { seed, epochs, trainImages: train.length,
+    validationImages: validation.length };
 
   log(`training: ${train.length} images, ${validation.length} validation, ` +
     `${stepsPerEpoch} steps/epoch, ${height}x${width}, loss ${profile.loss}, ` +
     `backend ${tf.getBackend()}`);
-  const history: EpochRecord[] = [];
+  let history: EpochRecord[] = [];
   let best: { epoch: number; valIoU: number; weights: tf.Tensor[] } | undefined;
+  let firstEpoch = 1;
   const runEpoch = async (epoch: number): Promise<{ loss: number; msPerStep: number }> => {
-    const order = shuffled(train, orderRandom);
+    const order = shuffled(train, orderStream.next);
     let lossSum = 0;
     let elapsed = 0;
     for (let step = 0; step < stepsPerEpoch; step++) {
@@ -120,13 +131,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
       const { images, masks } = tf.tidy(() => {
         const x = batchTensor(batch.map((sample) => sample.image), height, width);
         const y = batchTensor(batch.map((sample) => sample.mask), height, width);
-        return profile.augment ? augmentBatch(x, y, augmentRandom) : { images: x, masks: y };
+        return profile.augment ? augmentBatch(x, y, augmentStream.next)
+          : { images: x, masks: y };
       });
       const cost = optimizer.minimize(
         () => loss(masks, model.apply(images, { training: true }) as tf.Tensor),
         true, variables) as tf.Scalar;
-      lossSum += (await cost.data())[0] * batch.length;
+      const value = (await cost.data())[0];
       tf.dispose([images, masks, cost]);
+      if (!Number.isFinite(value)) throw divergence(value, epoch, step + 1, options, profile);
+      lossSum += value * batch.length;
       elapsed += performance.now() - started;
       progress.step(epoch, step + 1);
     }
@@ -134,7 +148,21 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
   };
 
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (options.checkpoint !== undefined) {
+      const saved = readCheckpoint(options.checkpoint, identity);
+      if (saved !== undefined) {
+        model.setWeights(saved.modelWeights);
+        await optimizer.setWeights(saved.optimizerWeights);
+        tf.dispose([...saved.modelWeights, ...saved.optimizerWeights.map((w) => w.tensor)]);
+        best = saved.best;
+        history = saved.history;
+        orderStream = randomStream(seed, saved.orderPosition);
+        augmentStream = randomStream(seed + 0x9e3779b9, saved.augmentPosition);
+        firstEpoch = saved.epoch + 1;
+        log(`resuming after epoch ${saved.epoch}/${epochs} from ${options.checkpoint}`);
+      }
+    }
+    for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       const { loss: epochLoss, msPerStep } = await runEpoch(epoch);
 
       const probabilities = await predictInBatches(model, validationImages, batchSize,
@@ -147,6 +175,18 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
         best = { epoch, valIoU, weights: model.getWeights().map((weight) => weight.clone()) };
       }
       history.push(record);
+      if (options.checkpoint !== undefined && best !== undefined) {
+        const optimizerWeights = await optimizer.getWeights();
+        try {
+          await writeCheckpoint(options.checkpoint, {
+            identity, epoch, history, best, modelWeights: model.getWeights(), optimizerWeights,
+            orderPosition: orderStream.position(), augmentPosition: augmentStream.position(),
+          });
+        } finally {
+          // getWeights hands out the step count as a new tensor; the moments are its own.
+          tf.dispose(optimizerWeights[0].tensor);
+        }
+      }
       progress.epochEnd({ ...record, best: isBest });
     }
     if (!best) throw new Error('lib/training/train.ts trainModel: no epoch ran.');
@@ -172,6 +212,19 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
       disposed = true;
     },
   };
+}
+
+/** The error for a loss that is no longer a finite number. */
+function divergence(
+  value: number, epoch: number, step: number, options: TrainOptions, profile: Profile,
+): Error {
+  const kept = options.checkpoint === undefined ? 'Nothing was saved.'
+    : epoch > 1 ? `The checkpoint of epoch ${epoch - 1} is kept at ${options.checkpoint}.`
+      : 'No epoch had finished, so there is no checkpoint.';
+  return new Error(`lib/training/train.ts: training stopped: the loss became ${value} at ` +
+    `epoch ${epoch}, step ${step} (learning rate ${profile.learningRate}, loss ` +
+    `${profile.loss}). ${kept} A lower profile.learningRate, or checking the images and ` +
+    'masks for extreme values, usually helps.');
 }
 
 /**
