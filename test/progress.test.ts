@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  createProgress, formatBar, formatEpochLine, type ProgressOptions,
+  createBoard, createProgress, formatBar, formatEpochLine, parseStepLine, stepLine, type ProgressOptions,
 } from '../lib/training/progress.js';
 
 describe('formatBar', () => {
@@ -82,5 +82,47 @@ describe('createProgress', () => {
       if (saved === undefined) delete process.env.STUDY_PROGRESS;
       else process.env.STUDY_PROGRESS = saved;
     }
+  });
+});
+
+describe('progress of runs in worker processes', () => {
+  test('a step line reads back as the numbers written; other lines are not step lines', () => {
+    assert.deepEqual(parseStepLine(stepLine(3, 40, 5, 16)),
+      { epoch: 3, epochs: 40, step: 5, steps: 16 });
+    assert.equal(parseStepLine('epoch 3/40  loss 0.5000'), undefined);
+    assert.equal(parseStepLine('\u0001step 3 forty 5 16'), undefined);
+  });
+
+  test('the board draws every running run on one line and clears it before a log line', () => {
+    const written: string[] = [];
+    const lines: string[] = [];
+    let time = 0;
+    const board = createBoard((line) => lines.push(line),
+      { bar: true, write: (text) => written.push(text), now: () => time });
+    board.update('fold 1', 3, 40, 8, 16);
+    time = 1000;
+    board.update('fold 2', 3, 40, 4, 16);
+    assert.equal(written.at(-1),
+      'fold 1 3/40 [#####.....] 8/16 | fold 2 3/40 [###.......] 4/16');
+    const drawn = written.at(-1) ?? '';
+    const count = written.length;
+    time = 1100;
+    board.update('fold 2', 3, 40, 5, 16);
+    assert.equal(written.length, count, 'a redraw within 250 ms is skipped');
+    board.log('[fold 1] epoch 3/40  loss 0.5000');
+    const blank = `\r${' '.repeat(drawn.length)}\r`;
+    assert.equal(written.at(-1), blank);
+    assert.deepEqual(lines, ['[fold 1] epoch 3/40  loss 0.5000']);
+  });
+
+  test('bar off: log lines pass through, nothing is drawn', () => {
+    const written: string[] = [];
+    const lines: string[] = [];
+    const board = createBoard((line) => lines.push(line),
+      { bar: false, write: (text) => written.push(text) });
+    board.update('fold 1', 1, 2, 1, 4);
+    board.log('line');
+    assert.deepEqual(written, []);
+    assert.deepEqual(lines, ['line']);
   });
 });

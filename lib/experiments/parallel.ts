@@ -10,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { projectRoot } from '../data/paths.js';
+import { parseStepLine } from '../training/progress.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 /** One job: what the worker runs (`kind`) and how the log names it (`name`). */
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   log?: (line: string) => void;
   /** Called as each job finishes, with its index in `jobs` and its result. */
   onJobDone?: (index: number, result: unknown) => void;
+  /** Receives the training steps a worker reports (stepLine), by job name. */
+  onStep?: (name: string, epoch: number, epochs: number, step: number, steps: number) => void;
 }
 
 /** Lines of a failed worker's stderr quoted in the error. */
@@ -102,7 +105,7 @@ function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => vo
 /** Runs one job in a child process; resolves with its parsed result. */
 function runJob<T>(
   envelope: JobEnvelope, jobFile: string, log: (line: string) => void,
-  started: (child: ChildProcess) => void,
+  started: (child: ChildProcess) => void, onStep: WorkerOptions['onStep'],
 ): Promise<T> {
   const root = projectRoot();
   writeFileAtomic(jobFile, JSON.stringify(envelope));
@@ -111,7 +114,11 @@ function runJob<T>(
   started(child);
   const prefix = `[${envelope.job.name}] `;
   const stderr: string[] = [];
-  forEachLine(child.stdout, (line) => log(prefix + line));
+  forEachLine(child.stdout, (line) => {
+    const step = parseStepLine(line);
+    if (step === undefined) log(prefix + line);
+    else onStep?.(envelope.job.name, step.epoch, step.epochs, step.step, step.steps);
+  });
   forEachLine(child.stderr, (line) => {
     stderr.push(line);
     if (stderr.length > STDERR_TAIL_LINES) stderr.shift();
@@ -165,7 +172,7 @@ export async function runInWorkers<T>(
       let child: ChildProcess | undefined;
       try {
         results[index] = await runJob<T>(envelope, join(folder, `job-${index}.json`), log,
-          (started) => { child = started; running.add(started); });
+          (started) => { child = started; running.add(started); }, options.onStep);
         options.onJobDone?.(index, results[index]);
       } catch (error) {
         // The first failure is the one to report; the others are the workers killed here.

@@ -23,6 +23,7 @@ import { binarize, confusionCounts, type Counts } from '../evaluation/confusion.
 import { lesionCounts, type LesionCounts } from '../evaluation/lesions.js';
 import { f1OptimalThreshold } from '../evaluation/threshold.js';
 import { WEIGHTS_FILE, saveModel } from '../model/weights.js';
+import { BAR_INTERVAL_MS, createBoard, stepLine } from '../training/progress.js';
 import { trainModel, type EpochRecord } from '../training/train.js';
 import { runInWorkers, workerCount } from './parallel.js';
 import {
@@ -164,7 +165,8 @@ export async function loadById(
  */
 export async function trainRun(
   samples: Map<string, Sample>, profile: Profile, plan: RunPlan, hash: string,
-  log: (line: string) => void, options: { progressBar?: boolean; resultsRoot?: string } = {},
+  log: (line: string) => void,
+  options: { progressBar?: boolean; resultsRoot?: string; reportSteps?: boolean } = {},
 ): Promise<RunResult> {
   const started = performance.now();
   const pick = (ids: string[]): Sample[] => ids.map((id) => {
@@ -187,7 +189,7 @@ export async function trainRun(
   const checkpoint = checkpointFile(hash, options.resultsRoot);
   const trained = await trainModel({
     train, validation, profile, seed: plan.seed, log, progress: options.progressBar ?? true,
-    checkpoint,
+    checkpoint, onStep: options.reportSteps === true ? throttledStepLines(log) : undefined,
   });
   try {
     const cutoff = f1OptimalThreshold(
@@ -239,7 +241,20 @@ export async function runJob(
   const manifest = loadManifest(job.manifestPath);
   const samples = await loadById(manifest, job.profile, idsOf(job.plan));
   return trainRun(samples, job.profile, job.plan, job.hash, log,
-    { progressBar: false, resultsRoot: job.resultsRoot });
+    { progressBar: false, resultsRoot: job.resultsRoot, reportSteps: true });
+}
+
+/** Step lines (stepLine) for the parent's board, at most every BAR_INTERVAL_MS. */
+function throttledStepLines(
+  log: (line: string) => void,
+): (epoch: number, epochs: number, step: number, steps: number) => void {
+  let last = -Infinity;
+  return (epoch, epochs, step, steps) => {
+    const now = performance.now();
+    if (now - last < BAR_INTERVAL_MS && step < steps) return;
+    last = now;
+    log(stepLine(epoch, epochs, step, steps));
+  };
 }
 
 /** The number of worker processes for runs on the current backend. */
@@ -306,8 +321,13 @@ export async function runPlans(
         profile, backend: tf.getBackend(), resultsRoot,
       }));
       let done = 0;
-      const trained = await runInWorkers<RunResult>(jobs, { workers, log,
-        onJobDone: () => options.onTrained?.(++done, pending.length) });
+      const board = createBoard(log);
+      const trained = await runInWorkers<RunResult>(jobs, { workers, log: board.log,
+        onJobDone: () => {
+          board.clear();
+          options.onTrained?.(++done, pending.length);
+        },
+        onStep: board.update });
       pending.forEach((planIndex, k) => { results[planIndex] = trained[k]; });
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -108,3 +108,82 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
     },
   };
 }
+
+/** Prefix of the machine-readable step lines a worker writes (see stepLine, parseStepLine). */
+const STEP_PREFIX = '\u0001step ';
+
+/**
+ * The line a worker process writes after a training step, for the parent's progress board.
+ * @example stepLine(3, 40, 5, 16) // '\u0001step 3 40 5 16'
+ */
+export function stepLine(epoch: number, epochs: number, step: number, steps: number): string {
+  return `${STEP_PREFIX}${epoch} ${epochs} ${step} ${steps}`;
+}
+
+/**
+ * Reads a line written by stepLine.
+ * @returns the four numbers, or undefined for any other line.
+ * @example parseStepLine('\u0001step 3 40 5 16') // { epoch: 3, epochs: 40, step: 5, steps: 16 }
+ */
+export function parseStepLine(
+  line: string,
+): { epoch: number; epochs: number; step: number; steps: number } | undefined {
+  if (!line.startsWith(STEP_PREFIX)) return undefined;
+  const [epoch, epochs, step, steps] = line.slice(STEP_PREFIX.length).split(' ').map(Number);
+  return [epoch, epochs, step, steps].every(Number.isInteger)
+    ? { epoch, epochs, step, steps } : undefined;
+}
+
+/** Several runs' bars on one line, for runs training in parallel worker processes. */
+export interface ProgressBoard {
+  /** Run `name` finished `step` of `steps` in epoch `epoch` of `epochs`. */
+  update(name: string, epoch: number, epochs: number, step: number, steps: number): void;
+  /** Writes a log line, clearing the board first (it is redrawn on the next update). */
+  log(line: string): void;
+  /** Blanks the board's line, e.g. before someone else writes. */
+  clear(): void;
+}
+
+/**
+ * A board that redraws all running runs' bars on one line with '\r' (at most every
+ * BAR_INTERVAL_MS), e.g. 'fold 1 3/40 [####......] 5/16 | fold 2 3/40 [##........] 2/16'.
+ * With `bar` false (STUDY_PROGRESS=lines) it only passes log lines through.
+ * @param log where log lines go.
+ * @param options bar (default: not STUDY_PROGRESS=lines), write, now.
+ * @example const board = createBoard(console.log); board.update('fold 1', 3, 40, 5, 16)
+ */
+export function createBoard(
+  log: (line: string) => void,
+  options: Pick<ProgressOptions, 'bar' | 'write' | 'now'> = {},
+): ProgressBoard {
+  const write = options.write ?? ((text: string) => { process.stdout.write(text); });
+  const now = options.now ?? (() => performance.now());
+  const bar = options.bar ?? process.env.STUDY_PROGRESS !== 'lines';
+  const running = new Map<string, string>();
+  let lastDraw = -Infinity;
+  let drawnLength = 0;
+  const clear = (): void => {
+    if (drawnLength > 0) write(`\r${' '.repeat(drawnLength)}\r`);
+    drawnLength = 0;
+  };
+  return {
+    update(name, epoch, epochs, step, steps) {
+      if (!bar) return;
+      const filled = Math.round((step / steps) * 10);
+      running.set(name, `${name} ${epoch}/${epochs} [${'#'.repeat(filled)}` +
+        `${'.'.repeat(10 - filled)}] ${step}/${steps}`);
+      const time = now();
+      if (time - lastDraw < BAR_INTERVAL_MS) return;
+      lastDraw = time;
+      const text = [...running.values()].join(' | ');
+      clear();
+      write(text);
+      drawnLength = text.length;
+    },
+    log(line) {
+      clear();
+      log(line);
+    },
+    clear,
+  };
+}

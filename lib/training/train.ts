@@ -60,6 +60,8 @@ export interface TrainOptions {
    * start, training resumes after its epoch with the same result as an uninterrupted run.
    */
   checkpoint?: string;
+  /** Called after every training step (a worker reports it to the parent's board). */
+  onStep?: (epoch: number, epochs: number, step: number, steps: number) => void;
 }
 
 /** Pixels with probability >= this count as lesion when validating. */
@@ -143,6 +145,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainedModel> {
       lossSum += value * batch.length;
       elapsed += performance.now() - started;
       progress.step(epoch, step + 1);
+      options.onStep?.(epoch, epochs, step + 1, stepsPerEpoch);
     }
     return { loss: lossSum / train.length, msPerStep: elapsed / stepsPerEpoch };
   };
