@@ -1,23 +1,28 @@
 /**
  * The main job. First it trains every run the chosen notebooks read (the grid), in one pool
  * of worker processes with a line per finished run and an estimate of the time left; runs
- * already in the results folder are reused. Then it executes each notebook headless with
- * nbconvert and the tslab kernel, where the runs are read back, and writes
- * `reports/<notebook>.html`. A failing cell fails the job, and a report is replaced only by a
- * complete new one.
+ * already in the results folder are reused. Then it executes the notebooks headless with
+ * nbclient and the tslab kernel, one kernel per notebook and several at once, where the runs
+ * are read back, and writes `reports/<notebook>.html`, then `reports/index.html` listing
+ * every report of the folder with the job's provenance. A failing cell fails the job, and a
+ * report is replaced only by a complete new one.
  *
  *   npm run study -- [--profile smoke|laptop|paper] [--only 01] [--reports DIR] [--workers N]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chooseBackend } from '../lib/compute/backend.js';
-import { loadProfile } from '../lib/config/profiles.js';
-import { buildManifest } from '../lib/data/manifest.js';
+import { loadProfile, type Profile } from '../lib/config/profiles.js';
+import { buildManifest, type Manifest } from '../lib/data/manifest.js';
 import { projectRoot, resolveDataRoot } from '../lib/data/paths.js';
 import { gridExperiments, trainGrid } from '../lib/experiments/grid.js';
 import { studySplits } from '../lib/experiments/plans.js';
+import { jobProvenanceRows } from '../lib/experiments/provenance.js';
+import type { RunResult } from '../lib/experiments/runs.js';
+import { writeIndexPage } from '../lib/reporting/index-page.js';
+import { recordReport, reportTitle } from '../lib/reporting/report-records.js';
 import { writeFileAtomic } from '../lib/util/atomic.js';
 
 const usage = `usage: npm run study -- [--profile smoke|laptop|paper] [--only PREFIX] [--reports DIR]
@@ -26,6 +31,9 @@ const usage = `usage: npm run study -- [--profile smoke|laptop|paper] [--only PR
   --only      run only the notebooks whose file name starts with PREFIX (e.g. 01)
   --reports   folder for the HTML reports (default: reports/)
   --workers   training processes at once (default: STUDY_WORKERS, else one per core)
+
+Notebooks execute one kernel each, STUDY_NOTEBOOK_JOBS at a time (default: one per core);
+reports/index.html lists every report of the folder.
 
 Finished training runs are kept in results/runs/<hash> (or STUDY_RESULTS) and reused: a second
 run of the same notebooks trains nothing. Data: DENTAL_DATA (default ../shared/data).`;
@@ -75,58 +83,160 @@ function parseArguments(argv: string[], root: string): Options {
   return options;
 }
 
+/** One notebook's execution: its report's HTML or the error, its log, and how long it took. */
+interface Execution { name: string; html?: string; error?: string; output: string;
+  seconds: number }
+
 /**
  * Runs one notebook through environment/execute_notebook.py (Debian's Python, where Jupyter
- * lives), echoing the kernel's output live; returns the report's HTML, or throws with the
- * failing cell and its error.
+ * lives). With `live`, the kernel's output is echoed as it comes; otherwise it is collected
+ * into `output`, so that notebooks running side by side do not mix their lines. Resolves
+ * with the report's HTML, or with the error (the failing cell and its output); never rejects.
  */
-function executeNotebook(root: string, notebook: string, profile: string): string {
+function executeNotebook(root: string, notebook: string, profile: string, live: boolean):
+  Promise<Execution> {
   const scratch = mkdtempSync(join(tmpdir(), 'study-'));
   const html = join(scratch, 'report.html');
-  try {
-    const result = spawnSync('/usr/bin/python3',
-      [join(root, 'environment', 'execute_notebook.py'), notebook, html], {
-        cwd: root,
-        stdio: ['ignore', 'inherit', 'pipe'],
-        env: { ...process.env, STUDY_PROFILE: profile,
-          STUDY_PROGRESS: process.stdout.isTTY ? (process.env.STUDY_PROGRESS ?? 'bar') : 'lines',
-          JUPYTER_PATH: join(root, '.jupyter', 'share', 'jupyter') },
-        encoding: 'utf8',
-        maxBuffer: 256 * 1024 * 1024,
-      });
-    if (result.error) {
-      throw new Error(`cannot start /usr/bin/python3 (${result.error.message}): ` +
-        'run environment/setup.sh first');
-    }
-    if (result.status !== 0) {
-      const tail = result.stderr.split('\n').slice(-60).join('\n');
-      throw new Error(`${basename(notebook)} failed (exit ${result.status}):\n${tail}`);
-    }
-    return readFileSync(html, 'utf8');
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  const started = Date.now();
+  const child = spawn('/usr/bin/python3',
+    [join(root, 'environment', 'execute_notebook.py'), notebook, html], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, STUDY_PROFILE: profile,
+        STUDY_PROGRESS: live && process.stdout.isTTY ? (process.env.STUDY_PROGRESS ?? 'bar')
+          : 'lines',
+        JUPYTER_PATH: join(root, '.jupyter', 'share', 'jupyter') },
+    });
+  let output = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (live) process.stdout.write(chunk); else output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+    if (live) process.stderr.write(chunk); else output += chunk.toString('utf8');
+  });
+  return new Promise((resolve) => {
+    const finish = (result: { html?: string; error?: string }): void => {
+      rmSync(scratch, { recursive: true, force: true });
+      resolve({ name: basename(notebook), output, seconds: (Date.now() - started) / 1000,
+        ...result });
+    };
+    child.on('error', (error) => finish({ error: `cannot start /usr/bin/python3 ` +
+      `(${error.message}): run environment/setup.sh first` }));
+    child.on('close', (status) => {
+      if (status !== 0) {
+        const tail = stderr.split('\n').slice(-60).join('\n');
+        finish({ error: `${basename(notebook)} failed (exit ${status}):\n${tail}` });
+        return;
+      }
+      try {
+        finish({ html: readFileSync(html, 'utf8') });
+      } catch (error) {
+        finish({ error: `${basename(notebook)}: no report written (${(error as Error).message})` });
+      }
+    });
+  });
 }
+
+/** What the job's index page needs to know about the study it ran. */
+interface JobContext { profile: Profile; backend: string; manifest: Manifest; runs: RunResult[] }
 
 /**
  * Trains (or reuses) every run the notebooks read, before they execute, so that the runs of
  * all experiments share one pool of workers and a notebook never waits on training.
  */
-async function trainNotebookRuns(notebooks: string[], profileName: string): Promise<void> {
+async function trainNotebookRuns(notebooks: string[], profileName: string):
+  Promise<JobContext> {
   const experiments = gridExperiments(notebooks);
-  if (experiments.length === 0) return;
   const profile = loadProfile(profileName);
-  console.log(`study: training runs of ${experiments.join(', ')} (profile ${profileName})`);
-  await chooseBackend();
+  const backend = await chooseBackend();
   const manifest = await buildManifest(resolveDataRoot(),
     { seed: profile.seed, testFraction: profile.testFraction });
+  if (experiments.length === 0) return { profile, backend: backend.name, manifest, runs: [] };
+  console.log(`study: training runs of ${experiments.join(', ')} (profile ${profileName})`);
   const splits = await studySplits(manifest, profile);
-  await trainGrid(manifest, profile, splits, experiments,
+  const runs = await trainGrid(manifest, profile, splits, experiments,
     { log: (line) => console.log(line) });
+  return { profile, backend: backend.name, manifest, runs };
+}
+
+/**
+ * The number of notebooks executed at once: env STUDY_NOTEBOOK_JOBS, else one per core, at
+ * most the number of notebooks. Each runs in its own kernel process.
+ */
+function notebookJobs(count: number): number {
+  const configured = Number(process.env.STUDY_NOTEBOOK_JOBS);
+  const jobs = Number.isInteger(configured) && configured >= 1 ? configured
+    : availableParallelism();
+  return Math.max(1, Math.min(jobs, count));
+}
+
+/**
+ * Executes the notebooks, `jobs` at a time, each in its own kernel. Each notebook's log is
+ * printed as one block in notebook order (live when one runs at a time) and its report
+ * written as soon as it and every notebook before it are done. After a failure no further
+ * notebook starts; those already running finish and keep their reports.
+ * @returns the failures' messages (empty when all succeeded).
+ */
+async function executeAll(root: string, notebooks: string[], options: Options):
+  Promise<string[]> {
+  const jobs = notebookJobs(notebooks.length);
+  const live = jobs === 1;
+  if (!live) console.log(`study: executing ${notebooks.length} notebooks, ${jobs} at a time`);
+  type Outcome = Execution | undefined;
+  const settle: ((outcome: Outcome) => void)[] = [];
+  const outcomes = notebooks.map(() => new Promise<Outcome>((resolve) => settle.push(resolve)));
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < notebooks.length) {
+      const index = next++;
+      if (failed) {
+        settle[index](undefined);
+        continue;
+      }
+      console.log(`study: ${notebooks[index]} (profile ${options.profile}) ...`);
+      const execution = await executeNotebook(root, join(root, 'notebooks', notebooks[index]),
+        options.profile, live);
+      failed ||= execution.html === undefined;
+      settle[index](execution);
+      // Let the report be written and logged before the next notebook's start is.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const workers = Array.from({ length: jobs }, worker);
+
+  const failures: string[] = [];
+  for (const outcome of outcomes) {
+    const execution = await outcome;
+    if (execution === undefined) continue;
+    if (execution.output !== '') {
+      console.log(`----- ${execution.name} -----\n${execution.output.trimEnd()}\n-----`);
+    }
+    if (execution.html === undefined) failures.push(execution.error ?? `${execution.name} failed`);
+    else writeReport(options, execution);
+  }
+  await Promise.all(workers);
+  return failures;
+}
+
+/** Writes one report and its record, atomically. */
+function writeReport(options: Options, execution: Execution): void {
+  const file = execution.name.replace(/\.ipynb$/, '.html');
+  const report = join(options.reports, file);
+  writeFileAtomic(report, execution.html as string);
+  recordReport(options.reports, { file, title: reportTitle(execution.html as string, file),
+    profile: options.profile, written: new Date().toISOString(), seconds: execution.seconds });
+  console.log(`study: wrote ${report} in ${execution.seconds.toFixed(0)} s`);
 }
 
 async function main(): Promise<void> {
   const root = projectRoot();
+  // A log file or pipe gets one line per event, a terminal the redrawn bars.
+  if (!process.stdout.isTTY && process.env.STUDY_PROGRESS === undefined) {
+    process.env.STUDY_PROGRESS = 'lines';
+  }
   const options = parseArguments(process.argv.slice(2), root);
   if (!existsSync(join(root, '.jupyter'))) {
     console.error('study: the tslab kernel is not registered: run environment/setup.sh first');
@@ -140,26 +250,23 @@ async function main(): Promise<void> {
     fail(`no notebook matches '${options.only}'; notebooks/ has ${available.join(', ')}`);
   }
 
+  let context: JobContext;
   try {
-    await trainNotebookRuns(notebooks, options.profile);
+    context = await trainNotebookRuns(notebooks, options.profile);
   } catch (error) {
     console.error(`study: ${(error as Error).message}`);
     process.exit(1);
   }
 
-  for (const name of notebooks) {
-    const started = Date.now();
-    console.log(`study: ${name} (profile ${options.profile}) ...`);
-    try {
-      const html = executeNotebook(root, join(root, 'notebooks', name), options.profile);
-      const report = join(options.reports, name.replace(/\.ipynb$/, '.html'));
-      writeFileAtomic(report, html);
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      console.log(`study: wrote ${report} in ${seconds} s`);
-    } catch (error) {
-      console.error(`study: ${(error as Error).message}`);
-      process.exit(1);
-    }
+  const started = Date.now();
+  const failures = await executeAll(root, notebooks, options);
+  const index = writeIndexPage(options.reports, jobProvenanceRows(context.profile,
+    context.backend, context.manifest, context.runs));
+  console.log(`study: wrote ${index}; notebooks took ` +
+    `${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+  if (failures.length > 0) {
+    for (const failure of failures) console.error(`study: ${failure}`);
+    process.exit(1);
   }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the notebooks need on a Debian machine; safe to run again.
-#   1. Jupyter from Debian's packages (no pip): notebook, nbconvert, ipykernel, jupyter-client.
+#   1. Jupyter from Debian's packages (no pip): notebook, nbconvert, ipykernel, jupyter-client;
+#      and Debian's chromium, in which the browser test opens the reports headless.
 #   2. The project's npm packages, exactly as locked.
 #   3. The tslab kernel, registered against Debian's Python (where Jupyter lives) and
 #      started through environment/tslab-kernel, which runs this clone's own tslab.
@@ -20,7 +21,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a
   exit 1
 }
 
-packages=(jupyter-notebook jupyter-nbconvert python3-ipykernel jupyter-client)
+packages=(jupyter-notebook jupyter-nbconvert python3-ipykernel jupyter-client chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -32,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-  say "Jupyter packages already installed"
+  say "Jupyter packages and chromium already installed"
 fi
 
 # npm ci only when the installed tree does not match the lock file.

@@ -125,3 +125,21 @@ export async function inTemporaryFolder<T>(body: (folder: string) => Promise<T> 
     rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/**
+ * A training sample of `size` x `size`: a bright 4x4 square on a dark image, placed by
+ * `index`; the mask is the square.
+ */
+export function squareSample(index: number, size = 16): { image: Float32Array; mask: Uint8Array } {
+  const image = new Float32Array(size * size).fill(0.2);
+  const mask = new Uint8Array(size * size);
+  const top = 2 + ((index * 5) % (size - 6));
+  const left = 2 + ((index * 3) % (size - 6));
+  for (let row = top; row < top + 4; row++) {
+    for (let column = left; column < left + 4; column++) {
+      image[row * size + column] = 0.9;
+      mask[row * size + column] = 1;
+    }
+  }
+  return { image, mask };
+}

@@ -9,23 +9,12 @@ import { loadProfile, type Profile } from '../lib/config/profiles.js';
 import { buildModel, modelSpecOf } from '../lib/model/build.js';
 import { saveModel } from '../lib/model/weights.js';
 import { trainModel, type TrainingSample } from '../lib/training/train.js';
-import { temporaryFolder } from './data-synthetic.js';
+import { squareSample, temporaryFolder } from './data-synthetic.js';
 
 const SIZE = 16;
 
-/** A 4x4 bright square at a position set by `index` on a dark 16x16 image; mask = square. */
 function square(index: number): TrainingSample {
-  const image = new Float32Array(SIZE * SIZE).fill(0.2);
-  const mask = new Uint8Array(SIZE * SIZE);
-  const top = 2 + ((index * 5) % 10);
-  const left = 2 + ((index * 3) % 10);
-  for (let row = top; row < top + 4; row++) {
-    for (let column = left; column < left + 4; column++) {
-      image[row * SIZE + column] = 0.9;
-      mask[row * SIZE + column] = 1;
-    }
-  }
-  return { image, mask };
+  return squareSample(index, SIZE);
 }
 
 const train = Array.from({ length: 8 }, (_, i) => square(i));

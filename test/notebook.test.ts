@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveDataRoot } from '../lib/data/paths.js';
+import { checksums } from '../lib/reporting/bundle-archive.js';
+import { checkPages, pageProblems } from './browser-check.js';
 
 const root = process.cwd();
 
@@ -15,10 +17,21 @@ function study(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-test('every notebook runs end to end in the smoke profile on the real data; a second run ' +
-  'trains nothing', () => {
+function bundleCli(args: string[], env: Record<string, string>) {
+  return spawnSync('node', ['--import', 'tsx', 'bin/bundle.ts', ...args], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 5 * 60 * 1000,
+  });
+}
+
+// Screenshots stay after the test, for a look (CI prints the path).
+const screenshots = join(root, 'reports', 'screenshots');
+
+test('every notebook runs end to end in the smoke profile on the real data, draws in ' +
+  'Chromium, travels in a bundle; a second run on the imported runs trains nothing',
+async () => {
   const reports = mkdtempSync(join(tmpdir(), 'reports-'));
   const results = mkdtempSync(join(tmpdir(), 'results-'));
+  const imported = mkdtempSync(join(tmpdir(), 'imported-'));
   try {
     const result = study(['--profile', 'smoke', '--reports', reports],
       { STUDY_RESULTS: results });
@@ -26,13 +39,13 @@ test('every notebook runs end to end in the smoke profile on the real data; a se
     const report = (name: string): string => readFileSync(join(reports, `${name}.html`), 'utf8');
     assert.deepEqual(readdirSync(reports).sort(), ['00-dataset-characteristics.html',
       '01-baseline-generalizability.html', '02-pixel-alignment.html',
-      '03-cross-center-training.html', '04-dental-status.html']);
+      '03-cross-center-training.html', '04-dental-status.html', 'index.html', 'reports.json']);
 
     const checks: [string, RegExp[]][] = [
       ['00-dataset-characteristics', [/Table 1: characteristics of the two centers/,
         /Figure 2a: representative images/, /data:image\/png;base64,/,
         /Candidate numbers of clusters/]],
-      ['01-baseline-generalizability', [/fold 2: best epoch/, /Sensitivity/,
+      ['01-baseline-generalizability', [/fold 2: reused from the results folder/, /Sensitivity/,
         /Lesion sensitivity/, /A vs B/]],
       ['02-pixel-alignment', [/A aligned to B/, /baseline vs aligned to B/,
         /aligned, test on B/]],
@@ -51,14 +64,43 @@ test('every notebook runs end to end in the smoke profile on the real data; a se
     }
     // Notebooks 02 and 04 reuse notebook 01's runs, in the same job.
     assert.match(report('04-dental-status'), /all 2 runs reused; nothing to train/);
+    const index = readFileSync(join(reports, 'index.html'), 'utf8');
+    for (const [name] of checks) assert.ok(index.includes(`href="${name}.html"`), name);
+    assert.match(index, /Experiment 1: train on center A, test on A and on B/);
+    assert.match(index, /Data hash, center B/);
+
+    // Every report and the index, in headless Chromium: figures drawn, no console error.
+    const pages = [...readdirSync(reports).filter((name) => name.endsWith('.html'))].sort();
+    const checked = await checkPages(pages.map((name) => join(reports, name)), screenshots);
+    console.log(`# screenshots of the reports: ${screenshots}`);
+    assert.deepEqual(checked.flatMap(pageProblems), []);
+    for (const check of checked.filter((page) => !page.file.endsWith('index.html'))) {
+      assert.ok(check.figures > 0, `${check.file}: has figures`);
+    }
+
+    // The runs travel in a workshop bundle to a fresh results folder, where they are reused.
+    const bundle = join(imported, 'bundle-smoke.tar.gz');
+    const exported = bundleCli(['export', '--profile', 'smoke', '--out', bundle],
+      { STUDY_RESULTS: results });
+    assert.equal(exported.status, 0, `bundle export failed:\n${exported.stderr}`);
+    const target = join(imported, 'results');
+    const unpacked = bundleCli(['import', bundle], { STUDY_RESULTS: target });
+    assert.equal(unpacked.status, 0, `bundle import failed:\n${unpacked.stderr}`);
+    assert.match(unpacked.stdout, /imported 16 runs \(0 already there\)/);
+    for (const run of readdirSync(join(target, 'runs'))) {
+      assert.deepEqual(checksums(join(target, 'runs', run)),
+        checksums(join(results, 'runs', run)), `run ${run} identical`);
+    }
 
     const again = study(['--profile', 'smoke', '--only', '04', '--reports', reports],
-      { STUDY_RESULTS: results });
+      { STUDY_RESULTS: target });
     assert.equal(again.status, 0, `second study failed:\n${again.stderr}`);
     assert.doesNotMatch(again.stdout, /runs to train/, 'the second run trains nothing');
     assert.match(again.stdout, /nothing to train/);
   } finally {
-    for (const folder of [reports, results]) rmSync(folder, { recursive: true, force: true });
+    for (const folder of [reports, results, imported]) {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }
 });
 

@@ -11,23 +11,12 @@ import { loadProfile, type Profile } from '../lib/config/profiles.js';
 import { parseResult } from '../lib/experiments/parallel.js';
 import { readCheckpoint } from '../lib/training/checkpoint.js';
 import { trainModel, type TrainingSample } from '../lib/training/train.js';
-import { makeDataRoot, temporaryFolder } from './data-synthetic.js';
+import { makeDataRoot, squareSample, temporaryFolder } from './data-synthetic.js';
 
 const SIZE = 16;
 
-/** A bright 4x4 square on a dark 16x16 image, placed by `index`; the mask is the square. */
 function square(index: number): TrainingSample {
-  const image = new Float32Array(SIZE * SIZE).fill(0.2);
-  const mask = new Uint8Array(SIZE * SIZE);
-  const top = 2 + ((index * 5) % 10);
-  const left = 2 + ((index * 3) % 10);
-  for (let row = top; row < top + 4; row++) {
-    for (let column = left; column < left + 4; column++) {
-      image[row * SIZE + column] = 0.9;
-      mask[row * SIZE + column] = 1;
-    }
-  }
-  return { image, mask };
+  return squareSample(index, SIZE);
 }
 
 const profile: Profile = { ...loadProfile('smoke'), height: SIZE, width: SIZE, depth: 2,

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus, release, type } from 'node:os';
+import * as os from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../config/profiles.js';
 import { dataHash, recordsOf, type Manifest } from '../data/manifest.js';
@@ -64,9 +64,9 @@ export function packageVersions(names: readonly string[] = PROVENANCE_PACKAGES):
  * @example deviceDescription('wasm')
  */
 export function deviceDescription(backend: string): string {
-  const processors = cpus();
+  const processors = os.cpus();
   const model = processors[0]?.model.trim() || 'unknown CPU';
-  const line = `${type()} ${release()} ${process.arch}; ${processors.length} x ${model}`;
+  const line = `${os.type()} ${os.release()} ${process.arch}; ${processors.length} x ${model}`;
   return GPU_BACKENDS.includes(backend) ? `${line}; GPU ${gpuName()}` : line;
 }
 
