@@ -24,7 +24,23 @@ async function run(envelope: JobEnvelope): Promise<unknown> {
   throw new Error(`bin/fold-worker.ts: job kind '${job.kind}' is unknown; expected 'run'`);
 }
 
+/**
+ * Ends this worker when the process that started it is gone (killed with SIGKILL, it cannot
+ * stop its workers): an orphan would go on training a run its restarted parent trains again.
+ * The run's checkpoint keeps the last finished epoch either way.
+ */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      process.stderr.write('bin/fold-worker.ts: the parent process is gone; stopping\n');
+      process.exit(1);
+    }
+  }, 1000).unref();
+}
+
 async function main(): Promise<void> {
+  exitWithParent();
   const jobFile = process.argv[2];
   if (jobFile === undefined) throw new Error('usage: bin/fold-worker.ts <job file>');
   const envelope = JSON.parse(readFileSync(jobFile, 'utf8')) as JobEnvelope;

@@ -151,8 +151,12 @@ async function trainNotebookRuns(notebooks: string[], profileName: string):
   const experiments = gridExperiments(notebooks);
   const profile = loadProfile(profileName);
   const backend = await chooseBackend();
-  const manifest = await buildManifest(resolveDataRoot(),
-    { seed: profile.seed, testFraction: profile.testFraction });
+  const dataRoot = resolveDataRoot();
+  const manifest = await buildManifest(dataRoot,
+    { seed: profile.seed, testFraction: profile.testFraction }).catch((error: Error) => {
+    throw new Error(`${error.message}\n(npm run data:check -- ${dataRoot} lists every problem ` +
+      'of the data folder at once)');
+  });
   if (experiments.length === 0) return { profile, backend: backend.name, manifest, runs: [] };
   console.log(`study: training runs of ${experiments.join(', ')} (profile ${profileName})`);
   const splits = await studySplits(manifest, profile);
@@ -166,9 +170,14 @@ async function trainNotebookRuns(notebooks: string[], profileName: string):
  * most the number of notebooks. Each runs in its own kernel process.
  */
 function notebookJobs(count: number): number {
-  const configured = Number(process.env.STUDY_NOTEBOOK_JOBS);
-  const jobs = Number.isInteger(configured) && configured >= 1 ? configured
-    : availableParallelism();
+  const text = process.env.STUDY_NOTEBOOK_JOBS;
+  let jobs = availableParallelism();
+  if (text !== undefined && text.trim() !== '') {
+    jobs = Number(text);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      fail(`env STUDY_NOTEBOOK_JOBS is '${text}'; expected a whole number of at least 1`);
+    }
+  }
   return Math.max(1, Math.min(jobs, count));
 }
 

@@ -211,7 +211,7 @@ describe('a run killed by SIGKILL continues where it stopped', () => {
     const run = spawnSync(process.execPath, [...child, dataRoot, blocker, '3'],
       { env, encoding: 'utf8' });
     assert.notEqual(run.status, 0);
-    assert.match(run.stderr, new RegExp(`results folder ${blocker} is not writable`));
+    assert.match(run.stderr, new RegExp(`results folder ${blocker} cannot be written`));
     assert.doesNotMatch(run.stdout, /epoch 1\/3/, 'no epoch was trained');
   });
 });

@@ -71,7 +71,8 @@ export async function checkDataset(dataRoot: string): Promise<CenterCheck[]> {
     const warnings: string[] = [];
     if (!existsSync(folder)) {
       checks.push({ center, folder, good: 0, warnings,
-        problems: [`Center ${center}: folder ${folder} does not exist`] });
+        problems: [`folder ${folder} does not exist (expected layout and how to get the samples: ` +
+          'see README, Data)'] });
       continue;
     }
     const records = await collecting(problems, () =>

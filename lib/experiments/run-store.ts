@@ -58,9 +58,9 @@ export function ensureWritable(root: string): void {
     writeFileAtomic(probe, 'ok');
     rmSync(probe, { force: true });
   } catch (error) {
-    throw new Error(`run-store.ts: the results folder ${root} is not writable ` +
-      `(${(error as Error).message}); free space there or set STUDY_RESULTS to a writable ` +
-      'folder');
+    throw new Error(`run-store.ts: the results folder ${root} cannot be written ` +
+      `(${(error as Error).message}); point STUDY_RESULTS to a writable folder (or free disk ` +
+      'space there)');
   }
 }
 
