@@ -16,7 +16,7 @@ export const DATA_HELP =
   '  cariesxrays/{images,annotations} center B: the CariesXrays sample from the public\n' +
   '                                 GitHub repository Binz-Chen/AAAI2024_CariesXrays\n' +
   '                                 (Chen et al., AAAI 2024)\n' +
-  'With a network, `npm run data [folder]` clones both repositories and lays them out\n' +
+  'With a network, `npm run data -- [folder]` clones both repositories and lays them out\n' +
   '(default folder: ../shared/data). Then point DENTAL_DATA at the folder, or keep it at\n' +
   '../shared/data next to the project.';
 
