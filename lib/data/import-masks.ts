@@ -12,7 +12,7 @@ import { decodeImage, formatMismatch, IMAGE_EXTENSIONS, imageHeader, MASK_EXTENS
   orientationText, sizeHint } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
 import { maskFromValues, type MaskReading } from './mask-values.js';
-import { importEach, pairFiles, type FilePair } from './pairs.js';
+import { importEach, pairFiles, pairRecord, type FilePair } from './pairs.js';
 
 /** A mask file read upright: 0/1 pixels, its size, and what the file itself said. */
 export interface MaskFile {
@@ -96,15 +96,5 @@ async function importMaskPair(pair: FilePair, center: Center, warnings?: string[
   if (lesionCount === 0) {
     notes.push(`Mask ${pair.labelPath} is empty: image ${pair.imagePath} counts as lesion-free`);
   }
-  warnings?.push(...notes.filter((note): note is string => note !== undefined));
-  return {
-    id: `${center}-${pair.stem}`,
-    center,
-    imagePath: pair.imagePath,
-    labelPath: pair.labelPath,
-    labelSource: 'mask',
-    lesionCount,
-    width: header.width,
-    height: header.height,
-  };
+  return pairRecord(center, pair, 'mask', lesionCount, header, notes, warnings);
 }

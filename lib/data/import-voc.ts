@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { formatMismatch, IMAGE_EXTENSIONS, imageHeader, type ImageHeader, orientationText,
   sizeHint } from './decode.js';
 import type { Center, ImportedRecord } from './manifest.js';
-import { importEach, pairFiles, type FilePair } from './pairs.js';
+import { importEach, pairFiles, pairRecord, type FilePair } from './pairs.js';
 import { boxesToMask, parseVoc, validateBox, type VocAnnotation } from './voc.js';
 
 export { boxesToMask, parseVoc, validateBox };
@@ -100,15 +100,5 @@ async function importVocPair(pair: FilePair, center: Center, warnings?: string[]
   if (annotation.objects.length === 0) {
     notes.push(`${pair.labelPath} has no boxes: image ${pair.imagePath} counts as lesion-free`);
   }
-  warnings?.push(...notes.filter((note): note is string => note !== undefined));
-  return {
-    id: `${center}-${pair.stem}`,
-    center,
-    imagePath: pair.imagePath,
-    labelPath: pair.labelPath,
-    labelSource: 'boxes',
-    lesionCount: annotation.objects.length,
-    width: size.width,
-    height: size.height,
-  };
+  return pairRecord(center, pair, 'boxes', annotation.objects.length, size, notes, warnings);
 }

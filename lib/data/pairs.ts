@@ -6,6 +6,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 
+import type { Center, ImportedRecord } from './manifest.js';
+
 /** One image and its label, both absolute paths; `stem` is the shared file name stem. */
 export interface FilePair {
   stem: string;
@@ -116,4 +118,21 @@ export async function importEach<T>(pairs: readonly FilePair[], problems: string
     if (result !== undefined) imported.push(result);
   }
   return imported;
+}
+
+/**
+ * The record an importer yields for one image and its label file, with the warnings it
+ * collected (undefined entries are skipped) passed on to `warnings`.
+ * @example return pairRecord('A', pair, 'mask', 3, header, notes, warnings)
+ */
+export function pairRecord(
+  center: Center, pair: FilePair, labelSource: ImportedRecord['labelSource'],
+  lesionCount: number, size: { width: number; height: number },
+  notes: readonly (string | undefined)[], warnings: string[] | undefined,
+): ImportedRecord {
+  warnings?.push(...notes.filter((note): note is string => note !== undefined));
+  return {
+    id: `${center}-${pair.stem}`, center, imagePath: pair.imagePath, labelPath: pair.labelPath,
+    labelSource, lesionCount, width: size.width, height: size.height,
+  };
 }
