@@ -21,7 +21,7 @@ import { parseResult, stringifyResult } from './parallel.js';
 const TRAINING_SOURCES = ['config', 'data', 'splits', 'augmentation', 'compute', 'model',
   'training', 'evaluation', 'util'];
 /** Files of lib/experiments that train or score a run. */
-const RUN_SOURCES = ['runs.ts', 'run-store.ts'];
+const RUN_SOURCES = ['runs.ts', 'run-store.ts', 'evaluate.ts'];
 
 /** Bumped when the layout of result.json changes. */
 const RESULT_FORMAT = 1;

@@ -21,10 +21,10 @@ import { loadSamples, type Sample } from '../data/preprocess.js';
 import { alignToCenter } from '../augmentation/align.js';
 import { binarize, confusionCounts, type Counts } from '../evaluation/confusion.js';
 import { lesionCounts, type LesionCounts } from '../evaluation/lesions.js';
-import { f1OptimalThreshold } from '../evaluation/threshold.js';
 import { WEIGHTS_FILE, saveModel } from '../model/weights.js';
 import { BAR_INTERVAL_MS, createBoard, stepLine } from '../training/progress.js';
 import { trainModel, type EpochRecord } from '../training/train.js';
+import { chooseThreshold } from './evaluate.js';
 import { runInWorkers, workerCount } from './parallel.js';
 import {
   checkpointFile, codeHash, ensureWritable, readRunResult, resultsDir, runHash, writeRunResult,
@@ -192,9 +192,7 @@ export async function trainRun(
     checkpoint, onStep: options.reportSteps === true ? throttledStepLines(log) : undefined,
   });
   try {
-    const cutoff = f1OptimalThreshold(
-      await trained.predict(validation.map((sample) => sample.image)),
-      validation.map((sample) => sample.mask));
+    const cutoff = await chooseThreshold(trained, validation);
     const scored = pick(plan.scoreIds);
     const probabilities = await trained.predict(scored.map((sample) => sample.image));
     const counts: Record<string, Counts> = {};
